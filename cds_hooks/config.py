@@ -1,0 +1,70 @@
+"""Settings: defaults, then `CDS_`-prefixed environment variables, then `test_config`.
+
+Every setting is documented in README.md. Each part of the service validates the settings it
+owns in its `init_app` and raises `ConfigError` naming the environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+PREFIX = "CDS"
+
+
+class ConfigError(RuntimeError):
+    """An invalid setting; the message names the environment variable."""
+
+
+DEFAULTS: dict[str, Any] = {
+    # Protocol
+    "PUBLIC_BASE_URL": "",  # externally visible base URL (JWT aud check behind proxies)
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes; larger bodies get 413
+    "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
+    "FHIR_CONNECT_TIMEOUT": 3.05,  # seconds
+    "FHIR_READ_TIMEOUT": 10.0,  # seconds
+    "FHIR_MAX_PAGES": 20,  # searchset pages followed per query
+    # Security
+    "REQUIRE_JWT": True,
+    "JWT_ISSUERS": {},  # issuer -> {"jku": url} | {"jwks": {...}}, optional "tenants"
+    "JWT_LEEWAY_SECONDS": 60,
+    # Persistence
+    "DATABASE_URL": "",  # empty = SQLite in the instance folder
+}
+
+
+def env_name(key: str) -> str:
+    return f"{PREFIX}_{key}"
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    # from_prefixed_env parses JSON values ("false" -> False, "5" -> 5, {...} -> dict).
+    app.config.from_prefixed_env(PREFIX)
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def as_bool(app: Flask, key: str) -> bool:
+    value = app.config.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{env_name(key)} must be true or false, got {value!r}")
+
+
+def as_number(app: Flask, key: str, *, minimum: float = 0) -> float:
+    value = app.config.get(key)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{env_name(key)} must be a number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{env_name(key)} must be >= {minimum}, got {value!r}")
+    return number
