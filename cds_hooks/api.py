@@ -1,7 +1,150 @@
-"""Placeholder: replaced by the issue that owns this part."""
+"""CDS Hooks 2.0.1 endpoints: discovery and service invocation.
 
-from flask import Flask
+Order of checks on a call: unknown service (404), content type (415), body size (413), JSON
+(400), request model and hook context (400), prefetch/fallback data (412), then the clinical
+pathway. Every card leaving here has been through the strict response model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+
+from cds_hooks import fhir_client, pathway, prefetch, service_catalog
+from cds_hooks.config import as_number
+from cds_hooks.errors import ApiError
+from cds_hooks.models import (
+    CONTEXT_MODELS,
+    CdsRequest,
+    DiscoveryResponse,
+    to_json,
+    validate_outgoing,
+)
+from cds_hooks.service_catalog import ServiceDefinition
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("cds_hooks_api", __name__)
+
+_MAX_REPORTED_ERRORS = 3
+
+
+def _discovery() -> dict[str, Any]:
+    return to_json(DiscoveryResponse.model_validate(service_catalog.discovery_document()))
+
+
+@blueprint.get("/cds-services")
+def discovery() -> ResponseReturnValue:
+    return jsonify(current_app.extensions["cds_discovery"])
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
+    """`field.path: problem` for the first few errors; input values are never echoed (they may
+    hold tokens or patient data)."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False)[:_MAX_REPORTED_ERRORS]:
+        location = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{location}: {message}" if location else message)
+    more = error.error_count() - _MAX_REPORTED_ERRORS
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def _is_json_content_type() -> bool:
+    mimetype = request.mimetype or ""
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _read_json_object() -> dict[str, Any]:
+    if not _is_json_content_type():
+        raise ApiError(415, "Content-Type must be application/json", "not-supported")
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "request body is not valid JSON", "structure") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a JSON object", "structure")
+    return body
+
+
+def _parse_request(
+    body: dict[str, Any], service: ServiceDefinition
+) -> tuple[CdsRequest, dict[str, Any]]:
+    try:
+        cds_request = CdsRequest.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(400, describe_validation_error(exc), "invalid") from None
+    if cds_request.hook != service.hook:
+        raise ApiError(
+            400, f"service {service.id} answers hook {service.hook!r}, not the hook sent", "invalid"
+        )
+    try:
+        context = CONTEXT_MODELS[service.hook].model_validate(cds_request.context)
+    except ValidationError as exc:
+        raise ApiError(400, describe_validation_error(exc, "context"), "required") from None
+    return cds_request, context.model_dump(exclude_none=True)
+
+
+def _now() -> datetime:
+    clock = current_app.config.get("NOW")
+    return clock() if callable(clock) else datetime.now(UTC)
+
+
+def _notify_listeners(service_id: str, hook_instance: str, cards: list[dict[str, Any]]) -> None:
+    for listener in current_app.extensions.get("cds_card_listeners", []):
+        try:
+            listener(service_id, hook_instance, cards)
+        except Exception as exc:  # a listener (e.g. the card log) must never cost the answer
+            logger.error("card listener %r failed: %s", listener, type(exc).__name__)
+
+
+@blueprint.post("/cds-services/<service_id>")
+def invoke(service_id: str) -> ResponseReturnValue:
+    service = service_catalog.get_service(service_id)
+    if service is None:
+        raise ApiError(404, f"no CDS service with id {service_id[:100]!r}", "not-found")
+    body = _read_json_object()
+    cds_request, context = _parse_request(body, service)
+    g.hook_instance = cds_request.hookInstance
+
+    data = prefetch.resolve(current_app._get_current_object(), service, cds_request, context)
+    try:
+        cards = pathway.run_service(
+            service.id, context, data, as_of=_now(), config=current_app.config
+        )
+    except pathway.ClinicalInputError as exc:
+        raise ApiError(400, str(exc), "not-supported") from None
+
+    try:
+        response = validate_outgoing({"cards": cards})
+    except ValidationError as exc:
+        # A producer bug; refusing beats showing a clinician a malformed card.
+        logger.error("pathway returned invalid cards: %s", describe_validation_error(exc))
+        raise ApiError(500, "internal error: invalid card produced", "exception") from None
+    payload = to_json(response)
+    _notify_listeners(service.id, cds_request.hookInstance, payload["cards"])
+    return jsonify(payload)
 
 
 def init_app(app: Flask) -> None:
-    return None
+    app.config["MAX_CONTENT_LENGTH"] = int(as_number(app, "MAX_CONTENT_LENGTH", minimum=1))
+    fhir_client.init_app(app)
+    # Validated once at startup: a catalog that breaks the models fails the boot, not a call.
+    app.extensions["cds_discovery"] = _discovery()
+    app.extensions["cds_service_ids"] = service_catalog.service_ids()
+    app.register_blueprint(blueprint)

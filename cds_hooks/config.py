@@ -23,15 +23,22 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "",  # externally visible base URL (JWT aud check behind proxies)
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes; larger bodies get 413
     "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
+    "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
     "FHIR_CONNECT_TIMEOUT": 3.05,  # seconds
     "FHIR_READ_TIMEOUT": 10.0,  # seconds
     "FHIR_MAX_PAGES": 20,  # searchset pages followed per query
+    "FHIR_PARALLEL_FETCHES": 4,  # fallback fetches run side by side per call
     # Security
     "REQUIRE_JWT": True,
     "JWT_ISSUERS": {},  # issuer -> {"jku": url} | {"jwks": {...}}, optional "tenants"
     "JWT_LEEWAY_SECONDS": 60,
+    "JWKS_CACHE_SECONDS": 300,  # a fetched JWK Set is reused this long
+    "JWKS_MIN_REFRESH_SECONDS": 30,  # at most one JWK Set fetch per issuer this often
+    "JWKS_TIMEOUT_SECONDS": 5,  # connect and read timeout of a JWK Set fetch
     # Persistence
     "DATABASE_URL": "",  # empty = SQLite in the instance folder
+    # Operations
+    "LOG_LEVEL": "INFO",  # JSON logs on stderr: DEBUG, INFO, WARNING, ERROR
 }
 
 

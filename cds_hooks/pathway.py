@@ -1,20 +1,76 @@
 """Glue between the protocol layer and the clinical core: FHIR JSON -> findings ->
-recommendations -> cards. The protocol layer calls `run_service` and nothing else.
-
-Placeholder until the clinical issue lands: every service answers with no cards.
+recommendations -> cards. The protocol layer calls `run_service` (and may call `check_settings`
+once at start-up) and nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import fhir_mapping
+from cds_hooks import guideline
+from cds_hooks.cards import render_cards
+from cds_hooks.config import ConfigError
+from cds_hooks.guideline.recommendation import Recommendation
+from cds_hooks.guideline.settings import PREFIX as SETTINGS_PREFIX
+from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.patient_data import PatientData
+
+PATIENT_VIEW_SERVICE = "iliac-venous-pathway"
+ORDER_SIGN_SERVICE = "iliac-venous-order-safety"
+ORDER_SELECT_SERVICE = "iliac-venous-order-select"
+
+SERVICE_HOOKS: dict[str, str] = {
+    PATIENT_VIEW_SERVICE: "patient-view",
+    ORDER_SIGN_SERVICE: "order-sign",
+    ORDER_SELECT_SERVICE: "order-select",
+}
+
+MEDICATION_KEYS = frozenset(
+    {"medicationRequests", "medicationStatements", "medicationAdministrations"}
+)
+
+# Catalog ids that belong to one kind of hook only: a hook never repeats another hook's cards.
+PATIENT_VIEW_ONLY = frozenset(
+    {
+        "dvt-duplex-ultrasound",
+        "pelvic-venous-imaging",
+        "dvt-anticoagulation-lmwh",
+        "anticoagulation-contraindicated-ivc-filter",
+        "thrombolysis-consider",
+        "edema-alternative-causes",
+        "bilateral-edema-systemic-cause",
+        "ivus-before-intervention",
+        "compression-without-symptoms",
+        "mass-characterization",
+        "extrinsic-compression-treat-cause",
+        "nivl-stent-candidate",
+        "nivl-stent-criteria-incomplete",
+        "nivl-stent-not-indicated",
+        "post-stent-surveillance",
+    }
+)
+ORDER_ONLY = frozenset(
+    {
+        "stent-length-too-short",
+        "stent-diameter-sizing",
+        "stent-without-ivus-confirmation",
+        "ivc-filter-not-indicated",
+        "thrombolysis-not-indicated",
+    }
+)
 
 
 class ClinicalInputError(ValueError):
     """Input the clinical layer cannot use (e.g. DSTU2/STU3 draft orders); the API answers 400."""
+
+
+def check_settings(config: Mapping[str, Any]) -> GuidelineSettings:
+    """Validate the `GUIDELINE_*` settings; raises `ConfigError` naming the variable."""
+    return _settings(_settings_key(config))
 
 
 def run_service(
@@ -25,5 +81,82 @@ def run_service(
     as_of: datetime,
     config: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    """Return the CDS Hooks cards (JSON-ready dicts) for one service call."""
-    return []
+    """Return the CDS Hooks cards (JSON-ready dicts) for one service call.
+
+    Raises `ClinicalInputError` for draft orders the mapper cannot read, `ConfigError` for invalid
+    guideline settings and `KeyError` for an unknown service id.
+    """
+    hook = SERVICE_HOOKS[service_id]
+    settings = check_settings(config)
+    patient_id = str(context.get("patientId") or "")
+    if not patient_id:
+        raise ClinicalInputError("context.patientId is required")
+    encounter_id = context.get("encounterId")
+    record = fhir_mapping.map_record(
+        data.resources,
+        patient_id=patient_id,
+        encounter_id=str(encounter_id) if encounter_id else None,
+        medications_retrieved=bool(MEDICATION_KEYS & data.retrieved),
+    )
+    if record.patient.deceased:
+        return []
+
+    if hook == "patient-view":
+        recommendations = guideline.evaluate_patient_view(record, as_of=as_of, settings=settings)
+    else:
+        orders = _draft_orders(context)
+        selections = None
+        if hook == "order-select":
+            selections = frozenset(str(ref) for ref in context.get("selections") or ())
+        recommendations = guideline.evaluate_orders(
+            record, orders, as_of=as_of, selections=selections, settings=settings
+        )
+    return render_cards(_for_hook(recommendations, hook), patient_ref=f"Patient/{patient_id}")
+
+
+def _draft_orders(context: Mapping[str, Any]) -> list[Any]:
+    bundle = context.get("draftOrders")
+    if not isinstance(bundle, Mapping):
+        raise ClinicalInputError("context.draftOrders must be a FHIR R4 Bundle")
+    # getattr: until the draft-order mapper is importable, nothing is caught here.
+    unsupported = getattr(fhir_mapping, "UnsupportedDraftOrders", ())
+    try:
+        return fhir_mapping.map_draft_orders(dict(bundle))
+    except unsupported as exc:
+        raise ClinicalInputError(str(exc) or "draftOrders are not FHIR R4") from exc
+
+
+def _for_hook(recommendations: list[Recommendation], hook: str) -> list[Recommendation]:
+    excluded = ORDER_ONLY if hook == "patient-view" else PATIENT_VIEW_ONLY
+    # One card per recommendation id per response, first occurrence wins.
+    seen: set[str] = set()
+    kept: list[Recommendation] = []
+    for rec in recommendations:
+        if rec.id in excluded or rec.id in seen:
+            continue
+        seen.add(rec.id)
+        kept.append(rec)
+    return kept
+
+
+def _settings_key(config: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in config.items() if str(k).startswith(SETTINGS_PREFIX)))
+
+
+def _settings(key: tuple[tuple[str, Any], ...]) -> GuidelineSettings:
+    try:
+        return _cached_settings(key)
+    except TypeError:  # an unhashable value: validate without the cache
+        return _build_settings(key)
+
+
+@lru_cache(maxsize=32)
+def _cached_settings(key: tuple[tuple[str, Any], ...]) -> GuidelineSettings:
+    return _build_settings(key)
+
+
+def _build_settings(key: tuple[tuple[str, Any], ...]) -> GuidelineSettings:
+    try:
+        return GuidelineSettings.from_mapping(dict(key))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

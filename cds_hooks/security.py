@@ -1,7 +1,382 @@
-"""Placeholder: replaced by the issue that owns this part."""
+"""Trust only known EHRs: JWT bearer verification for every `/cds-services` call (CDS Hooks 2.0.1).
 
-from flask import Flask
+Settings: `CDS_REQUIRE_JWT`, `CDS_JWT_ISSUERS`, `CDS_JWT_LEEWAY_SECONDS`, `CDS_PUBLIC_BASE_URL`,
+`CDS_JWKS_*`. The test-only config key `JWT_NOW` (a callable returning epoch seconds) pins the
+clock. A rejected call gets the same 401 body whatever the reason; the reason goes to the log
+and to `observability.record_jwt_rejection`, never to the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+import requests
+from cryptography.hazmat.primitives.asymmetric.ec import SECP384R1, EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from flask import Flask, Response, current_app, g, request
+
+from cds_hooks import observability, store
+from cds_hooks.config import ConfigError, as_bool, as_number, env_name
+from cds_hooks.errors import error_response
+from cds_hooks.jwks import JwksUnavailable, KeySource, RemoteKeys, StaticKeys, TrustedKey
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "cds_jwt"
+PROTECTED_PREFIX = "/cds-services"
+# CDS Hooks 2.0.1 recommends ES384 and RS384 and forbids `none` and every HMAC algorithm.
+ALLOWED_ALGORITHMS = frozenset({"ES384", "RS384"})
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
+MAX_TOKEN_LENGTH = 16 * 1024
+MAX_JTI_LENGTH = 255
+REJECTION_MESSAGE = "invalid or missing authorization"
+SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+ISSUER_FIELDS = frozenset({"jku", "jwks", "tenants"})
+
+
+class Rejected(Exception):
+    """A token failed verification; `reason` is a short machine word for logs and metrics."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    issuer: str
+    jku: str | None  # the only `jku` header value accepted from this issuer
+    keys: KeySource
+    tenants: frozenset[str] | None  # None: the issuer is not multi-tenant, `tenant` is ignored
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    required: bool
+    issuers: Mapping[str, TrustedIssuer]
+    leeway_seconds: float
+    public_base_url: str
+    now: Callable[[], float]
 
 
 def init_app(app: Flask) -> None:
+    settings = _load_settings(app)
+    app.extensions[EXTENSION] = settings
+    if not settings.required:
+        log.warning(
+            "!!! JWT VERIFICATION IS DISABLED (%s=false): anyone who can reach this service can "
+            "call it. Use this for local development only, never in production. !!!",
+            env_name("REQUIRE_JWT"),
+        )
+    elif not settings.issuers:
+        log.error(
+            "%s=true but %s is empty: every /cds-services call will be rejected with 401. "
+            "Configure trusted issuers, or set %s=false for local development.",
+            env_name("REQUIRE_JWT"),
+            env_name("JWT_ISSUERS"),
+            env_name("REQUIRE_JWT"),
+        )
+    elif SANDBOX_ISSUER in settings.issuers:
+        log.warning(
+            "Trusting %s: its signing key is public, so anyone can mint its tokens. Testing only.",
+            SANDBOX_ISSUER,
+        )
+    app.before_request(_authenticate)
+
+
+def verified_claims() -> dict[str, Any] | None:
+    """The verified JWT claims of the current request (None when verification is disabled)."""
+    return g.get("cds_jwt_claims")
+
+
+def _authenticate() -> Response | None:
+    if request.method == "OPTIONS" or not request.path.startswith(PROTECTED_PREFIX):
+        return None
+    settings: JwtSettings = current_app.extensions[EXTENSION]
+    if not settings.required:
+        return None
+    try:
+        g.cds_jwt_claims = verify_request_token(
+            request.headers.get("Authorization"), _expected_audience(settings), settings
+        )
+    except Rejected as rejection:
+        return _reject(rejection)
     return None
+
+
+def verify_request_token(
+    authorization: str | None, audience: str, settings: JwtSettings
+) -> dict[str, Any]:
+    """Verify an `Authorization` header value against `audience`; the claims, or `Rejected`."""
+    token = _bearer_token(authorization)
+    header = _unverified_header(token)
+    algorithm = header.get("alg")
+    if algorithm not in ALLOWED_ALGORITHMS:
+        # Decided before any key lookup so `none`/HS* tokens never touch key material.
+        raise Rejected("bad-alg", f"alg={algorithm!r}")
+    typ = header.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
+        raise Rejected("bad-typ", f"typ={typ!r}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise Rejected("no-kid")
+
+    issuer = _trusted_issuer(token, settings)
+    jku = header.get("jku")
+    if jku is not None and jku != issuer.jku:
+        # Never fetched: fetching a caller-chosen URL would let anyone supply their own keys.
+        raise Rejected("bad-jku", f"iss={issuer.issuer!r} jku={_short(jku)}")
+
+    key = _key_for(issuer, kid, algorithm)
+    claims = _decode(token, key, algorithm, issuer.issuer)
+    _check_times(claims, settings)
+    _check_audience(claims.get("aud"), audience)
+    _check_tenant(claims.get("tenant"), issuer)
+    _check_replay(claims, issuer.issuer, settings)
+    return claims
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Rejected("missing-token")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Rejected("malformed", "not a Bearer authorization")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Rejected("malformed", "token too long")
+    return token
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    try:
+        return jwt.get_unverified_header(token)
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise Rejected("malformed", "undecodable JOSE header") from None
+
+
+def _trusted_issuer(token: str, settings: JwtSettings) -> TrustedIssuer:
+    # The payload is read unverified only to choose which issuer's keys to verify it with.
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise Rejected("malformed", "undecodable payload") from None
+    iss = unverified.get("iss")
+    if not isinstance(iss, str) or iss not in settings.issuers:
+        raise Rejected("unknown-iss", f"iss={_short(iss)}")
+    return settings.issuers[iss]
+
+
+def _key_for(issuer: TrustedIssuer, kid: str, algorithm: str) -> TrustedKey:
+    try:
+        key = issuer.keys.get_key(kid)
+    except JwksUnavailable:
+        raise Rejected("jwks-unavailable", f"iss={issuer.issuer!r}") from None
+    if key is None:
+        raise Rejected("unknown-kid", f"iss={issuer.issuer!r} kid={_short(kid)}")
+    if not _key_fits(key, algorithm):
+        raise Rejected("key-alg-mismatch", f"iss={issuer.issuer!r} kid={_short(kid)}")
+    return key
+
+
+def _key_fits(key: TrustedKey, algorithm: str) -> bool:
+    if key.declared_alg is not None and key.declared_alg != algorithm:
+        return False
+    if algorithm == "ES384":
+        return isinstance(key.key, EllipticCurvePublicKey) and isinstance(key.key.curve, SECP384R1)
+    return isinstance(key.key, RSAPublicKey)
+
+
+def _decode(token: str, key: TrustedKey, algorithm: str, issuer: str) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token,
+            key.key,
+            algorithms=[algorithm],
+            issuer=issuer,
+            options={
+                "require": REQUIRED_CLAIMS,
+                # Time and audience are checked below against our own clock and URL rules.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": False,
+                "verify_sub": False,
+                "enforce_minimum_key_length": True,
+            },
+        )
+    except jwt.InvalidSignatureError:
+        raise Rejected("bad-signature", f"iss={issuer!r}") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise Rejected("missing-claim", f"claim={exc.claim}") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise Rejected("invalid-token", type(exc).__name__) from None
+
+
+def _number(claims: Mapping[str, Any], name: str) -> float:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Rejected("bad-claim", f"{name} is not a number")
+    return float(value)
+
+
+def _check_times(claims: Mapping[str, Any], settings: JwtSettings) -> None:
+    now = settings.now()
+    leeway = settings.leeway_seconds
+    if _number(claims, "exp") <= now - leeway:
+        raise Rejected("expired")
+    if _number(claims, "iat") > now + leeway:
+        raise Rejected("iat-future")
+    if "nbf" in claims and _number(claims, "nbf") > now + leeway:
+        raise Rejected("not-yet-valid")
+
+
+def _check_audience(aud: Any, expected: str) -> None:
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise Rejected("bad-aud", "aud is not a string or list of strings")
+    wanted = expected.rstrip("/")
+    if not any(a.rstrip("/") == wanted for a in audiences):
+        raise Rejected("bad-aud", f"expected {wanted}")
+
+
+def _check_tenant(tenant: Any, issuer: TrustedIssuer) -> None:
+    if issuer.tenants is not None and (not isinstance(tenant, str) or tenant not in issuer.tenants):
+        raise Rejected("bad-tenant", f"iss={issuer.issuer!r} tenant={_short(tenant)}")
+
+
+def _check_replay(claims: Mapping[str, Any], issuer: str, settings: JwtSettings) -> None:
+    jti = claims["jti"]
+    if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
+        raise Rejected("bad-claim", "jti is not a short string")
+    # Remembered until the token could no longer pass the exp check anyway.
+    expires_at = datetime.fromtimestamp(_number(claims, "exp") + settings.leeway_seconds, UTC)
+    if not store.remember_jti(jti, issuer, expires_at):
+        raise Rejected("replay", f"iss={issuer!r}")
+
+
+def _expected_audience(settings: JwtSettings) -> str:
+    if settings.public_base_url:
+        return settings.public_base_url + request.path
+    return request.base_url
+
+
+def _reject(rejection: Rejected) -> Response:
+    log.warning(
+        "JWT rejected (%s) on %s %s%s",
+        rejection.reason,
+        request.method,
+        request.path,
+        f": {rejection.detail}" if rejection.detail else "",
+    )
+    observability.record_jwt_rejection(rejection.reason)
+    # Returned (not raised) from before_request, so after_request hooks such as CORS still run.
+    response = error_response(401, REJECTION_MESSAGE, "login")
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _short(value: Any) -> str:
+    """A log-safe rendering of a caller-supplied header or claim value."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def _load_settings(app: Flask) -> JwtSettings:
+    required = as_bool(app, "REQUIRE_JWT")
+    leeway = as_number(app, "JWT_LEEWAY_SECONDS")
+    now = app.config.get("JWT_NOW") or time.time
+    if not callable(now):
+        raise ConfigError("JWT_NOW (test-only) must be a callable returning epoch seconds")
+    public_base_url = _public_base_url(app)
+    issuers = _issuers(app, clock=app.config.get("JWT_NOW") or time.monotonic)
+    return JwtSettings(required, issuers, leeway, public_base_url, now)
+
+
+def _public_base_url(app: Flask) -> str:
+    value = app.config.get("PUBLIC_BASE_URL") or ""
+    name = env_name("PUBLIC_BASE_URL")
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a URL, got {value!r}")
+    if value and not _is_http_url(value):
+        raise ConfigError(f"{name} must be an http(s) URL such as https://cds.example.org")
+    return value.rstrip("/")
+
+
+def _issuers(app: Flask, *, clock: Callable[[], float]) -> dict[str, TrustedIssuer]:
+    name = env_name("JWT_ISSUERS")
+    raw = app.config.get("JWT_ISSUERS") or {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise ConfigError(f"{name} must be a JSON object: issuer -> settings") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{name} must be a JSON object: issuer -> settings")
+    session = requests.Session()
+    remote = {
+        "session": session,
+        "timeout_seconds": as_number(app, "JWKS_TIMEOUT_SECONDS", minimum=0.1),
+        "cache_seconds": as_number(app, "JWKS_CACHE_SECONDS", minimum=1),
+        "min_refresh_seconds": as_number(app, "JWKS_MIN_REFRESH_SECONDS"),
+        "clock": clock,
+    }
+    return {iss: _issuer(name, iss, entry, remote) for iss, entry in raw.items()}
+
+
+def _issuer(name: str, iss: Any, entry: Any, remote: dict[str, Any]) -> TrustedIssuer:
+    if not isinstance(iss, str) or not iss:
+        raise ConfigError(f"{name}: every issuer must be a non-empty string")
+    where = f"{name}[{iss!r}]"
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f'{where} must be an object with "jku" and/or "jwks"')
+    unknown = set(entry) - ISSUER_FIELDS
+    if unknown:
+        allowed = ", ".join(sorted(ISSUER_FIELDS))
+        raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {allowed}")
+    jku = entry.get("jku")
+    if jku is not None and not (isinstance(jku, str) and _is_key_url(jku)):
+        raise ConfigError(f"{where}.jku must be an https URL (http only on localhost)")
+    jwks = entry.get("jwks")
+    keys: KeySource
+    if jwks is not None:
+        # Out-of-band keys win: a configured jku then only names the accepted `jku` header.
+        try:
+            keys = StaticKeys(jwks)
+        except ValueError as exc:
+            raise ConfigError(f"{where}.jwks: {exc}") from None
+    elif jku is not None:
+        keys = RemoteKeys(jku, **remote)
+    else:
+        raise ConfigError(f'{where} needs "jku" (JWK Set URL) or "jwks" (the JWK Set itself)')
+    tenants = entry.get("tenants")
+    if tenants is not None and not (
+        isinstance(tenants, list) and tenants and all(isinstance(t, str) and t for t in tenants)
+    ):
+        raise ConfigError(f"{where}.tenants must be a non-empty list of strings")
+    return TrustedIssuer(iss, jku, keys, frozenset(tenants) if tenants is not None else None)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def _is_key_url(value: str) -> bool:
+    parts = urlsplit(value)
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)

@@ -1,7 +1,395 @@
-"""Placeholder: replaced by the issue that owns this part."""
+"""Durable storage: JWT replay guard, served cards and clinician feedback (SQLAlchemy 2).
 
-from flask import Flask
+One engine per app lives in `app.extensions["cds_store"]`. SQLite (default, in the instance
+folder) and PostgreSQL are supported. Only pseudonymous operational data is kept: card uuids,
+recommendation ids, outcomes and coded override reasons, never patient identifiers or free
+text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from cds_hooks.config import ConfigError, env_name
+
+EXTENSION_KEY = "cds_store"
+SQLITE_FILENAME = "iliac-cds.sqlite"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+JTI_PRUNE_INTERVAL_SECONDS = 60.0
+UNKNOWN_RECOMMENDATION = "unknown"
+READ_ONLY_OPTION = "cds_read_only"
+SCHEMA_LOCK_KEY = 0x11AC_CD5  # arbitrary, constant: pg advisory lock id for schema creation
+
+log = logging.getLogger(__name__)
+metadata = MetaData()
+
+seen_jti = Table(
+    "seen_jti",
+    metadata,
+    Column("issuer", String, primary_key=True),
+    Column("jti", String, primary_key=True),
+    # Naive UTC everywhere: SQLite has no time zone type, and string comparison must order.
+    Column("expires_at", DateTime(timezone=False), nullable=False, index=True),
+)
+
+served_card = Table(
+    "served_card",
+    metadata,
+    Column("card_uuid", String(64), primary_key=True),
+    Column("service_id", String(200), nullable=False, index=True),
+    Column("recommendation_id", String(200), nullable=True),
+    Column("indicator", String(20), nullable=True),
+    Column("hook_instance", String(200), nullable=True),
+    Column("served_at", DateTime(timezone=False), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(200), nullable=False, index=True),
+    Column("card_uuid", String(64), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),
+    # Normalised RFC 3339 UTC text, so equal instants written differently collide.
+    Column("outcome_timestamp", String(40), nullable=False),
+    Column("accepted_suggestions", JSON, nullable=False),
+    Column("override_reason_system", String(500), nullable=True),
+    Column("override_reason_code", String(200), nullable=True),
+    Column("override_reason_display", String(500), nullable=True),
+    # The comment itself is free text that may hold clinical content; only its presence is kept.
+    Column("has_user_comment", Boolean, nullable=False, default=False),
+    Column("received_at", DateTime(timezone=False), nullable=False),
+    UniqueConstraint("card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_entry"),
+)
+
+
+@dataclass
+class Store:
+    engine: Engine
+    schema_ready: bool = False
+    _schema_lock: threading.Lock = field(default_factory=threading.Lock)
+    _last_prune: float = 0.0
+    _prune_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure_schema(self) -> None:
+        """Create the tables once; retried on later use if the database was down at start."""
+        if self.schema_ready:
+            return
+        with self._schema_lock:
+            if not self.schema_ready:
+                create_schema(self.engine)
+                self.schema_ready = True
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """One validated feedback entry, already stripped of free text."""
+
+    card_uuid: str
+    outcome: str
+    outcome_timestamp: datetime
+    accepted_suggestions: list[str]
+    override_reason_system: str | None = None
+    override_reason_code: str | None = None
+    override_reason_display: str | None = None
+    has_user_comment: bool = False
+
+
+def database_url(app: Flask) -> str:
+    """The SQLAlchemy URL for `CDS_DATABASE_URL`, defaulting to SQLite in the instance folder."""
+    raw = str(app.config.get("DATABASE_URL") or "").strip()
+    if not raw:
+        return "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILENAME)
+    return normalise_url(raw)
+
+
+def normalise_url(raw: str) -> str:
+    """Pin PostgreSQL URLs to psycopg 3; raises ConfigError for unsupported schemes."""
+    # Hosting platforms hand out libpq-style URLs; SQLAlchemy would pick psycopg2 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    if raw.startswith(("postgresql+psycopg://", "sqlite:")):
+        return raw
+    raise ConfigError(
+        f"{env_name('DATABASE_URL')} must be a postgresql:// or sqlite:// URL "
+        f"(scheme {raw.split(':', 1)[0]!r} is not supported)"
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy so the "begin" hook below decides BEGIN mode.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # WAL readers never wait for writers; a deferred BEGIN keeps it that way.
+            connection.exec_driver_sql("BEGIN")
+            return
+        # IMMEDIATE takes the write lock up front: a deferred transaction that upgrades from
+        # read to write gets SQLITE_BUSY at once instead of waiting on busy_timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def build_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables; safe when several workers start at once."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Concurrent CREATE TABLE races on the catalog; SQLite is serialised by BEGIN
+            # IMMEDIATE already.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        metadata.create_all(connection)
 
 
 def init_app(app: Flask) -> None:
-    return None
+    store = Store(engine=build_engine(database_url(app)))
+    try:
+        store.ensure_schema()
+    except SQLAlchemyError as exc:
+        # Keep serving: /healthz stays up, /readyz answers 503 until the database is back.
+        log.error("database unavailable at start (%s); retrying on use", type(exc).__name__)
+    app.extensions[EXTENSION_KEY] = store
+    app.extensions.setdefault("cds_card_listeners", []).append(record_served_cards)
+
+
+def _store(app: Flask | None = None) -> Store:
+    target = app if app is not None else current_app
+    return target.extensions[EXTENSION_KEY]
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    """The app's engine, schema in place; inside a request `app` may be omitted."""
+    store = _store(app)
+    store.ensure_schema()
+    return store.engine
+
+
+def close(app: Flask) -> None:
+    """Close the app's pooled connections (tests, and before a fork)."""
+    _store(app).engine.dispose()
+
+
+def _read_connection(app: Flask | None = None) -> Connection:
+    return get_engine(app).connect().execution_options(**{READ_ONLY_OPTION: True})
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    """An INSERT that silently skips rows violating a unique constraint, atomically."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise ConfigError(f"unsupported database dialect {dialect!r}")
+
+
+def remember_jti(jti: str, issuer: str, expires_at: datetime) -> bool:
+    """True the first time (issuer, jti) is seen, False on replay; atomic across processes.
+
+    Call inside an app context. Expired rows are pruned at most once a minute per process.
+    """
+    store = _store()
+    now = _now()
+    with get_engine().begin() as connection:
+        # A row whose token already expired cannot protect anything; let the key be reused.
+        connection.execute(
+            delete(seen_jti).where(
+                seen_jti.c.issuer == issuer, seen_jti.c.jti == jti, seen_jti.c.expires_at < now
+            )
+        )
+        # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING inserts.
+        inserted = connection.execute(
+            _insert(connection, seen_jti)
+            .values(issuer=issuer, jti=jti, expires_at=_utc_naive(expires_at))
+            .returning(seen_jti.c.jti)
+        ).first()
+        first_time = inserted is not None
+    _maybe_prune(store)
+    return first_time
+
+
+def _maybe_prune(store: Store) -> None:
+    tick = time.monotonic()
+    if store._last_prune and tick - store._last_prune < JTI_PRUNE_INTERVAL_SECONDS:
+        return
+    if not store._prune_lock.acquire(blocking=False):
+        return
+    try:
+        store._last_prune = tick
+        prune_expired_jtis()
+    finally:
+        store._prune_lock.release()
+
+
+def prune_expired_jtis() -> int:
+    """Delete replay-guard rows whose token has expired; returns how many were deleted."""
+    with get_engine().begin() as connection:
+        return connection.execute(delete(seen_jti).where(seen_jti.c.expires_at < _now())).rowcount
+
+
+def _recommendation_id(card: dict[str, Any]) -> str | None:
+    source = card.get("source")
+    topic = source.get("topic") if isinstance(source, dict) else None
+    code = topic.get("code") if isinstance(topic, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
+def record_served_cards(service_id: str, hook_instance: str, cards: list[dict[str, Any]]) -> None:
+    """Card listener: keep uuid, service, recommendation id and indicator of each served card."""
+    rows = [
+        {
+            "card_uuid": card["uuid"],
+            "service_id": service_id,
+            "recommendation_id": _recommendation_id(card),
+            "indicator": card.get("indicator") if isinstance(card.get("indicator"), str) else None,
+            "hook_instance": hook_instance or None,
+            "served_at": _now(),
+        }
+        for card in cards
+        if isinstance(card, dict) and isinstance(card.get("uuid"), str)
+    ]
+    if not rows:
+        return
+    with get_engine().begin() as connection:
+        connection.execute(_insert(connection, served_card), rows)
+
+
+def format_instant(moment: datetime) -> str:
+    """RFC 3339 UTC text with microseconds: one spelling per instant."""
+    return _utc_naive(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def save_feedback(service_id: str, records: Sequence[FeedbackRecord]) -> int:
+    """Store all records in one transaction; duplicates are skipped. Returns rows inserted."""
+    if not records:
+        return 0
+    received = _now()
+    rows = [
+        {
+            "service_id": service_id,
+            "card_uuid": record.card_uuid,
+            "outcome": record.outcome,
+            "outcome_timestamp": format_instant(record.outcome_timestamp),
+            "accepted_suggestions": list(record.accepted_suggestions),
+            "override_reason_system": record.override_reason_system,
+            "override_reason_code": record.override_reason_code,
+            "override_reason_display": record.override_reason_display,
+            "has_user_comment": record.has_user_comment,
+            "received_at": received,
+        }
+        for record in records
+    ]
+    inserted = 0
+    with get_engine().begin() as connection:
+        statement = _insert(connection, feedback).returning(feedback.c.id)
+        # One statement per row: RETURNING tells exactly which rows were new on every driver.
+        for row in rows:
+            inserted += len(connection.execute(statement, row).all())
+    return inserted
+
+
+def _empty_summary() -> dict[str, Any]:
+    return {"served": 0, "accepted": 0, "overridden": 0, "overrideReasons": {}}
+
+
+def feedback_summary(service_id: str) -> dict[str, dict[str, Any]]:
+    """Per recommendation id: served, accepted, overridden, overrideReasons, acceptanceRate."""
+    summary: dict[str, dict[str, Any]] = {}
+    recommendation = func.coalesce(served_card.c.recommendation_id, UNKNOWN_RECOMMENDATION)
+    with _read_connection() as connection:
+        served = connection.execute(
+            select(recommendation, func.count())
+            .where(served_card.c.service_id == service_id)
+            .group_by(recommendation)
+        )
+        for rec_id, count in served:
+            summary.setdefault(rec_id, _empty_summary())["served"] = int(count)
+        outcomes = connection.execute(
+            select(
+                recommendation,
+                feedback.c.outcome,
+                feedback.c.override_reason_code,
+                func.count(),
+            )
+            .select_from(
+                feedback.outerjoin(served_card, served_card.c.card_uuid == feedback.c.card_uuid)
+            )
+            .where(feedback.c.service_id == service_id)
+            .group_by(recommendation, feedback.c.outcome, feedback.c.override_reason_code)
+        )
+        for rec_id, outcome, reason_code, count in outcomes:
+            entry = summary.setdefault(rec_id, _empty_summary())
+            entry[outcome] += int(count)
+            if outcome == "overridden" and reason_code:
+                reasons = entry["overrideReasons"]
+                reasons[reason_code] = reasons.get(reason_code, 0) + int(count)
+    for entry in summary.values():
+        decided = entry["accepted"] + entry["overridden"]
+        if decided:
+            entry["acceptanceRate"] = round(entry["accepted"] / decided, 4)
+        if not entry["overrideReasons"]:
+            del entry["overrideReasons"]  # CDS Hooks JSON style: omit empty objects
+    return summary
+
+
+def ping(app: Flask | None = None) -> None:
+    """Run `SELECT 1`; raises when the database is unreachable."""
+    with _read_connection(app) as connection:
+        connection.execute(text("SELECT 1"))

@@ -1,4 +1,190 @@
 """The pure clinical core: findings in, recommendations out.
 
 Standard library only; no Flask, no FHIR, no clock (`as_of` is passed in).
+
+Public entry points (called by the card layer):
+- `evaluate_patient_view(record, *, as_of, settings)`
+- `evaluate_orders(record, orders, *, as_of, selections, settings)`
+
+Both return at most one recommendation per catalog id, ordered critical -> warning -> info and,
+within an indicator, in catalog order.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from importlib import import_module
+
+from cds_hooks.guideline.findings import DraftOrder, OrderKind, PatientRecord
+from cds_hooks.guideline.gate import order_in_scope
+from cds_hooks.guideline.recommendation import Recommendation
+from cds_hooks.guideline.settings import GuidelineSettings
+from cds_hooks.guideline.state import PathwayState, derive_state
+
+__all__ = ["CATALOG_ORDER", "ORDER_IDS", "evaluate_orders", "evaluate_patient_view", "finalize"]
+
+# Catalog order (recommendations.md v2.1): the tie-break within an indicator.
+CATALOG_ORDER: tuple[str, ...] = (
+    "dvt-duplex-ultrasound",
+    "pelvic-venous-imaging",
+    "dvt-anticoagulation-lmwh",
+    "anticoagulation-contraindicated-ivc-filter",
+    "thrombolysis-consider",
+    "edema-alternative-causes",
+    "bilateral-edema-systemic-cause",
+    "ivus-before-intervention",
+    "compression-without-symptoms",
+    "mass-characterization",
+    "extrinsic-compression-treat-cause",
+    "nivl-stent-candidate",
+    "nivl-stent-criteria-incomplete",
+    "nivl-stent-not-indicated",
+    "stent-length-too-short",
+    "stent-diameter-sizing",
+    "stent-without-ivus-confirmation",
+    "ivc-filter-not-indicated",
+    "thrombolysis-not-indicated",
+    "post-stent-antithrombotic-review",
+    "post-stent-surveillance",
+)
+# Ids the order hooks may return: an order call never repeats a patient-view card.
+ORDER_IDS = frozenset(
+    {
+        "stent-length-too-short",
+        "stent-diameter-sizing",
+        "stent-without-ivus-confirmation",
+        "ivc-filter-not-indicated",
+        "thrombolysis-not-indicated",
+        "post-stent-antithrombotic-review",
+    }
+)
+PATIENT_VIEW_IDS = frozenset(CATALOG_ORDER) - ORDER_IDS | {"post-stent-antithrombotic-review"}
+
+# Catalog suppressions, applied again here so that no module can break them: a present key
+# silences every id in its value.
+SUPPRESSES: dict[str, frozenset[str]] = {
+    "extrinsic-compression-treat-cause": frozenset(
+        {
+            "nivl-stent-candidate",
+            "nivl-stent-not-indicated",
+            "nivl-stent-criteria-incomplete",
+            "ivus-before-intervention",
+        }
+    ),
+    "bilateral-edema-systemic-cause": frozenset(
+        {"ivus-before-intervention", "nivl-stent-candidate"}
+    ),
+    "nivl-stent-not-indicated": frozenset({"nivl-stent-criteria-incomplete"}),
+}
+
+# Patient-view rules as (module, function), in catalog order; every one takes the PathwayState.
+PATIENT_VIEW_RULES: tuple[tuple[str, str], ...] = (
+    ("dvt_rule_out", "dvt_duplex_ultrasound"),
+    ("dvt_rule_out", "pelvic_venous_imaging"),
+    ("dvt_treatment", "dvt_anticoagulation_lmwh"),
+    ("dvt_treatment", "anticoagulation_contraindicated_ivc_filter"),
+    ("dvt_treatment", "thrombolysis_consider"),
+    ("alternatives", "edema_alternative_causes"),
+    ("compression", "bilateral_edema_systemic_cause"),
+    ("compression", "ivus_before_intervention"),
+    ("compression", "compression_without_symptoms"),
+    ("compression", "mass_characterization"),
+    ("compression", "extrinsic_compression_treat_cause"),
+    ("stent_selection", "nivl_stent_candidate"),
+    ("stent_selection", "nivl_stent_criteria_incomplete"),
+    ("stent_selection", "nivl_stent_not_indicated"),
+    ("post_stent", "post_stent_antithrombotic_review"),
+    ("post_stent", "post_stent_surveillance"),
+)
+
+
+def _rule(module: str, name: str) -> Callable[..., object]:
+    """Import a rule lazily, so that a missing module names itself instead of failing the
+    package import for every caller."""
+    try:
+        return getattr(import_module(f"{__name__}.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise ImportError(
+            f"guideline rule {module}.{name} is not available ({exc}); every rule module of "
+            "cds_hooks.guideline must be present"
+        ) from exc
+
+
+def evaluate_patient_view(
+    record: PatientRecord,
+    *,
+    as_of: datetime,
+    settings: GuidelineSettings = GuidelineSettings(),  # noqa: B008 - frozen, shared default
+) -> list[Recommendation]:
+    """Patient-view recommendations: the relevance gate (deceased -> nothing; no iliac context
+    and no new unilateral/unknown-side swelling -> nothing), then every patient-view rule."""
+    state = derive_state(record, as_of=as_of, settings=settings)
+    if not state.in_scope:
+        return []
+    found = [_rule(module, name)(state) for module, name in PATIENT_VIEW_RULES]
+    return finalize((r for r in found if isinstance(r, Recommendation)), PATIENT_VIEW_IDS)
+
+
+def evaluate_orders(
+    record: PatientRecord,
+    orders: Sequence[DraftOrder],
+    *,
+    as_of: datetime,
+    selections: frozenset[str] | None = None,
+    settings: GuidelineSettings = GuidelineSettings(),  # noqa: B008 - frozen, shared default
+) -> list[Recommendation]:
+    """Order-sign (`selections` None: every draft order) or order-select (only the selected
+    refs can raise cards; the other drafts are context, e.g. a venography/IVUS order).
+
+    Only draft orders in the catalog's order scope are evaluated; a deceased patient gets
+    nothing; patient-view recommendations are never repeated.
+    """
+    if record.patient.deceased:
+        return []
+    state = derive_state(record, as_of=as_of, settings=settings)
+    candidates = [o for o in orders if selections is None or o.ref in selections]
+    in_scope = [o for o in candidates if order_in_scope(o, state)]
+    if not in_scope:
+        return []
+    return finalize(_order_rules(state, list(orders), in_scope), ORDER_IDS)
+
+
+def _order_rules(
+    state: PathwayState, orders: list[DraftOrder], in_scope: list[DraftOrder]
+) -> list[Recommendation]:
+    from cds_hooks.guideline.order_safety import (
+        ivc_filter_not_indicated,
+        thrombolysis_not_indicated,
+    )
+
+    found: list[Recommendation | None] = [
+        ivc_filter_not_indicated(state, in_scope),
+        thrombolysis_not_indicated(state, in_scope),
+    ]
+    if any(o.kind is OrderKind.STENT for o in in_scope):
+        stents = [o for o in in_scope if o.kind is OrderKind.STENT]
+        found.extend(_rule("stent_orders", "stent_order_checks")(state, orders, stents))
+    antithrombotics = [o for o in in_scope if o.kind is OrderKind.ANTITHROMBOTIC]
+    if antithrombotics:
+        review = _rule("post_stent", "post_stent_antithrombotic_review")
+        found.append(review(state, drafted=antithrombotics))
+    return [r for r in found if r is not None]
+
+
+def finalize(found: Iterable[Recommendation], allowed: frozenset[str]) -> list[Recommendation]:
+    """One recommendation per id (the most severe, then the first), only `allowed` ids, the
+    catalog's suppressions, sorted critical -> warning -> info then catalog order."""
+    best: dict[str, Recommendation] = {}
+    for rec in found:
+        if rec.id not in allowed:
+            continue
+        kept = best.get(rec.id)
+        if kept is None or rec.indicator.rank < kept.indicator.rank:
+            best[rec.id] = rec
+    silenced = {sid for key, ids in SUPPRESSES.items() if key in best for sid in ids}
+    kept_recs = [rec for rid, rec in best.items() if rid not in silenced]
+    position = {rid: i for i, rid in enumerate(CATALOG_ORDER)}
+    return sorted(
+        kept_recs, key=lambda r: (r.indicator.rank, position.get(r.id, len(CATALOG_ORDER)))
+    )

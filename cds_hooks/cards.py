@@ -1,0 +1,243 @@
+"""Render guideline recommendations as CDS Hooks 2.0.1 cards (JSON-ready dicts).
+
+The guideline decides what to say; this module decides how it looks on the wire: one card per
+recommendation, no null or empty fields, markdown detail that shows why (findings with their
+FHIR references and dates, what is missing, the quoted figure, the sources), links to the cited
+publications, and suggestions whose resources are valid FHIR R4 drafts for the patient.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from cds_hooks.guideline.recommendation import (
+    Code,
+    Evidence,
+    Indicator,
+    MedicationOrder,
+    OrderEdit,
+    Recommendation,
+    ServiceOrder,
+    Suggestion,
+)
+from cds_hooks.references import source_info
+
+TOPIC_SYSTEM = "urn:iliac-cds:recommendation"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+SUMMARY_MAX = 139  # CDS Hooks: summary SHOULD be < 140 characters
+
+TOPIC_DISPLAY: dict[str, str] = {
+    "dvt-duplex-ultrasound": "Complete venous duplex ultrasound",
+    "pelvic-venous-imaging": "Pelvic CT/MR venography",
+    "dvt-anticoagulation-lmwh": "Anticoagulation for acute DVT",
+    "anticoagulation-contraindicated-ivc-filter": "IVC filter: anticoagulation contraindicated",
+    "thrombolysis-consider": "Consider thrombolysis",
+    "edema-alternative-causes": "Alternative causes of leg edema",
+    "bilateral-edema-systemic-cause": "Bilateral edema: systemic causes",
+    "ivus-before-intervention": "Venography with IVUS before intervention",
+    "compression-without-symptoms": "Iliac vein compression without symptoms",
+    "mass-characterization": "Characterize the pelvic/iliac mass",
+    "extrinsic-compression-treat-cause": "Extrinsic compression: treat the cause",
+    "nivl-stent-candidate": "NIVL stent candidate",
+    "nivl-stent-criteria-incomplete": "NIVL stent criteria incomplete",
+    "nivl-stent-not-indicated": "NIVL stent not indicated",
+    "stent-length-too-short": "Stent length too short",
+    "stent-diameter-sizing": "Stent diameter sizing",
+    "stent-without-ivus-confirmation": "Stent without IVUS confirmation",
+    "ivc-filter-not-indicated": "IVC filter not indicated",
+    "thrombolysis-not-indicated": "Thrombolysis not indicated",
+    "post-stent-antithrombotic-review": "Antithrombotic review after iliac venous stenting",
+    "post-stent-surveillance": "Surveillance imaging after iliac venous stenting",
+}
+
+# FHIR ServiceRequest category (example value set, SNOMED CT).
+CATEGORIES: dict[str, Code] = {
+    "imaging": Code(SNOMED, "363679005", "Imaging"),
+    "procedure": Code(SNOMED, "387713003", "Surgical procedure"),
+    "laboratory": Code(SNOMED, "108252007", "Laboratory procedure"),
+    "referral": Code(SNOMED, "3457005", "Patient referral"),
+}
+
+
+def render_cards(recommendations: Iterable[Recommendation], *, patient_ref: str) -> list[dict]:
+    """One card per recommendation, sorted critical -> warning -> info (stable within a rank)."""
+    ordered = sorted(recommendations, key=lambda rec: Indicator(rec.indicator).rank)
+    return [render_card(rec, patient_ref=patient_ref) for rec in ordered]
+
+
+def render_card(rec: Recommendation, *, patient_ref: str) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(rec.summary),
+        "indicator": Indicator(rec.indicator).value,
+        "source": _source(rec),
+    }
+    detail = render_detail(rec)
+    if detail:
+        card["detail"] = detail
+    links = _links(rec.sources)
+    if links:
+        card["links"] = links
+    suggestions = [_suggestion(s, patient_ref) for s in rec.suggestions]
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = rec.selection or "at-most-one"
+    if rec.override_reasons:
+        card["overrideReasons"] = [
+            _coding(c, fallback_display=c.code) for c in rec.override_reasons
+        ]
+    return card
+
+
+def topic_display(rec_id: str) -> str:
+    return TOPIC_DISPLAY.get(rec_id) or rec_id.replace("-", " ").capitalize()
+
+
+def render_detail(rec: Recommendation) -> str:
+    """Markdown: guidance, findings used (with references and dates), gaps, figure, sources."""
+    parts: list[str] = []
+    if rec.detail.strip():
+        parts.append(rec.detail.strip())
+    if rec.evidence:
+        parts.append("**Findings used**\n\n" + "\n".join(_evidence_line(e) for e in rec.evidence))
+    if rec.missing:
+        parts.append(
+            "**Not on record / not assessed**\n\n" + "\n".join(f"- {m}" for m in rec.missing)
+        )
+    if rec.quote.strip():
+        parts.append(f"> {rec.quote.strip()}")
+    if rec.sources:
+        lines = [f"- **{key}**: {source_info(key).description}" for key in rec.sources]
+        parts.append("**Sources**\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    where = ", ".join([*evidence.refs, *([evidence.date] if evidence.date else [])])
+    return f"- {evidence.text} — {where}" if where else f"- {evidence.text}"
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+
+
+def _source(rec: Recommendation) -> dict[str, Any]:
+    labels = [source_info(key).label for key in dict.fromkeys(rec.sources)]
+    return {
+        "label": "; ".join(labels) if labels else "iliac-cds pathway",
+        "topic": {"system": TOPIC_SYSTEM, "code": rec.id, "display": topic_display(rec.id)},
+    }
+
+
+def _links(source_keys: Iterable[str]) -> list[dict[str, str]]:
+    links: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for key in source_keys:
+        for pub in source_info(key).publications:
+            if pub.url not in seen:
+                seen.add(pub.url)
+                links.append({"label": pub.label, "url": pub.url, "type": "absolute"})
+    return links
+
+
+# ---------------------------------------------------------------- suggestions and resources
+
+
+def _suggestion(suggestion: Suggestion, patient_ref: str) -> dict[str, Any]:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "label": suggestion.label,
+        "actions": [_action(suggestion, patient_ref)],
+    }
+
+
+def _action(suggestion: Suggestion, patient_ref: str) -> dict[str, Any]:
+    if isinstance(suggestion, ServiceOrder):
+        resource = service_request(suggestion, patient_ref)
+        return {"type": "create", "description": suggestion.label, "resource": resource}
+    if isinstance(suggestion, MedicationOrder):
+        resource = medication_request(suggestion, patient_ref)
+        return {"type": "create", "description": suggestion.label, "resource": resource}
+    if isinstance(suggestion, OrderEdit):
+        if suggestion.action == "delete":
+            return {
+                "type": "delete",
+                "description": suggestion.label,
+                "resourceId": suggestion.target_ref,
+            }
+        if suggestion.action == "update" and suggestion.resource:
+            return {
+                "type": "update",
+                "description": suggestion.label,
+                "resource": suggestion.resource,
+            }
+        raise ValueError(f"unsupported order edit {suggestion.action!r} without a resource")
+    raise TypeError(f"unknown suggestion type {type(suggestion).__name__}")
+
+
+def service_request(order: ServiceOrder, patient_ref: str) -> dict[str, Any]:
+    """A draft R4 ServiceRequest for the patient carrying every coding the guideline gave."""
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": patient_ref},
+        "code": {"coding": [_coding(c) for c in order.codes], "text": order.label},
+    }
+    category = CATEGORIES.get(order.category)
+    if category:
+        resource["category"] = [{"coding": [_coding(category)], "text": category.display}]
+    if order.body_site:
+        resource["bodySite"] = [{"coding": [_coding(c) for c in order.body_site]}]
+    if order.note:
+        resource["note"] = [{"text": order.note}]
+    return resource
+
+
+def medication_request(order: MedicationOrder, patient_ref: str) -> dict[str, Any]:
+    """A draft R4 MedicationRequest: one dose every `interval_hours` hours."""
+    dose = _number(order.dose_mg)
+    route = order.route.display or order.route.code
+    drug = order.medication.display or order.medication.code
+    # "Subcutaneous route" (SNOMED display) reads as "subcutaneous" in the instruction.
+    route_word = route.lower().removesuffix(" route")
+    text = f"{drug} {dose} mg {route_word} every {order.interval_hours} hours"
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": patient_ref},
+        "medicationCodeableConcept": {"coding": [_coding(order.medication)], "text": drug},
+        "dosageInstruction": [
+            {
+                "text": text,
+                "timing": {
+                    "repeat": {"frequency": 1, "period": order.interval_hours, "periodUnit": "h"}
+                },
+                "route": {"coding": [_coding(order.route)], "text": route},
+                "doseAndRate": [
+                    {"doseQuantity": {"value": dose, "unit": "mg", "system": UCUM, "code": "mg"}}
+                ],
+            }
+        ],
+    }
+    if order.note:
+        resource["note"] = [{"text": order.note}]
+    return resource
+
+
+def _coding(code: Code, *, fallback_display: str = "") -> dict[str, str]:
+    coding = {"system": code.system, "code": code.code}
+    display = code.display or fallback_display
+    if display:
+        coding["display"] = display
+    return coding
+
+
+def _number(value: float) -> int | float:
+    """Whole doses as integers: "80 mg", not "80.0 mg"."""
+    return int(value) if float(value).is_integer() else value

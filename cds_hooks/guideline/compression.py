@@ -1,0 +1,473 @@
+"""Iliac vein compression: masses, extrinsic causes, bilateral edema and the IVUS work-up.
+
+Extrinsic compression (a mass, abscess, bursitis, disc/osteophyte) is treated at its cause and
+never leads to a NIVL stent recommendation; anatomic compression without symptoms is common and
+never treated. Side rules: a finding with an unknown or bilateral side may be on either side, so
+it *matches* any side here — only ever in the direction that silences stent cards or asks for
+work-up, never to claim that a stent is indicated on a given side.
+"""
+
+from __future__ import annotations
+
+from cds_hooks.guideline.alternatives import all_causes_absent, assess_alternative_causes
+from cds_hooks.guideline.dates import iso_day, on_or_after
+from cds_hooks.guideline.findings import (
+    Concept,
+    Diagnosis,
+    ImagingStudy,
+    Impact,
+    MassCharacterization,
+    MassNature,
+    Modality,
+    Side,
+    Swelling,
+)
+from cds_hooks.guideline.recommendation import (
+    Code,
+    Evidence,
+    Indicator,
+    Recommendation,
+    ServiceOrder,
+)
+from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
+
+SNOMED = "http://snomed.info/sct"
+CPT = "http://www.ama-assn.org/go/cpt"
+
+LATERAL = (Side.LEFT, Side.RIGHT)
+
+CT_PELVIS_CONTRAST = ServiceOrder(
+    label="CT pelvis with contrast",
+    codes=(Code(SNOMED, "74710000", "Computed tomography of pelvis with contrast"),),
+    note="To characterize the pelvic/iliac mass; contrast use is the radiologist's decision.",
+    category="imaging",
+)
+MRI_PELVIS_CONTRAST = ServiceOrder(
+    label="MRI pelvis with contrast",
+    codes=(Code(SNOMED, "433138001", "Magnetic resonance imaging of pelvis with contrast"),),
+    note="To characterize the pelvic/iliac mass; contrast use is the radiologist's decision.",
+    category="imaging",
+)
+MRI_PELVIS_PREGNANCY = ServiceOrder(
+    label="MRI pelvis (pregnancy)",
+    codes=MRI_PELVIS_CONTRAST.codes,
+    note=(
+        "Patient is pregnant: MRI rather than CT. Gadolinium is generally avoided in pregnancy; "
+        "whether any contrast is given is the radiologist's decision."
+    ),
+    category="imaging",
+)
+VENOGRAPHY_IVUS = ServiceOrder(
+    label="Venography with intravascular ultrasound (IVUS)",
+    codes=(
+        Code(CPT, "37252", "Intravascular ultrasound (noncoronary vessel), initial vessel"),
+        Code(CPT, "75820", "Venography, extremity, unilateral, radiological supervision"),
+        Code(CPT, "75822", "Venography, extremity, bilateral, radiological supervision"),
+    ),
+    note="Measure diameter stenosis, lesion behavior and the external iliac reference diameter.",
+    category="procedure",
+)
+ONCOLOGY_REFERRAL = ServiceOrder(
+    label="Referral to oncology",
+    codes=(Code(SNOMED, "306237005", "Referral to oncology service"),),
+    note="Extrinsic iliac vein compression by a malignant mass.",
+    category="referral",
+)
+
+# Per nature: how the catalog says to treat it, and the source that says so.
+TREATMENT: dict[MassNature, tuple[str, str]] = {
+    MassNature.MALIGNANT: (
+        "oncology for systemic/local treatment of the malignancy; a palliative stent if life "
+        "expectancy permits",
+        "S3",
+    ),
+    MassNature.ABSCESS: ("drainage of the abscess", "S2"),
+    MassNature.HEMATOMA: ("evacuation/drainage of the compressing hematoma", "S2"),
+    MassNature.BURSITIS: ("excision/drainage of the iliopsoas bursitis", "S5"),
+    MassNature.BENIGN_NEOPLASM: ("excision of the benign compressive lesion", "S2"),
+    MassNature.DEGENERATIVE: ("spine review of the disc/osteophyte", "S4"),
+}
+# Infective masses are never stented; every other nature may get a temporizing stent if not
+# resectable with severe symptoms (the catalog's only stent mention for extrinsic causes).
+INFECTIVE = frozenset({MassNature.ABSCESS})
+
+
+def sides_match(a: Side, b: Side) -> bool:
+    """Could findings on sides `a` and `b` concern the same leg? Unknown/bilateral match any."""
+    return a == b or Side.UNKNOWN in (a, b) or Side.BILATERAL in (a, b)
+
+
+def evidence_of(text: str, finding: object) -> Evidence:
+    """Evidence for a finding dataclass (anything with `source` and `when`)."""
+    source = getattr(finding, "source", None)
+    refs = source.refs if source is not None else ()
+    return Evidence(text, refs=refs, date=iso_day(getattr(finding, "when", None)))
+
+
+def leg_name(side: Side) -> str:
+    return {
+        Side.LEFT: "left leg",
+        Side.RIGHT: "right leg",
+        Side.BILATERAL: "both legs",
+        Side.UNKNOWN: "leg (side not recorded)",
+    }[side]
+
+
+def unilateral_side(state: PathwayState) -> Side | None:
+    """LEFT or RIGHT when current swelling is on that one side only, else None."""
+    if state.bilateral_swelling or Side.BILATERAL in state.swelling_sides:
+        return None
+    lateral = [s for s in LATERAL if s in state.swelling_sides]
+    return lateral[0] if len(lateral) == 1 else None
+
+
+def is_bilateral(state: PathwayState) -> bool:
+    return (
+        state.bilateral_swelling
+        or Side.BILATERAL in state.swelling_sides
+        or all(s in state.swelling_sides for s in LATERAL)
+    )
+
+
+def compression_side(finding: Diagnosis | ImagingStudy) -> Side:
+    if isinstance(finding, ImagingStudy):
+        return finding.compression_side or finding.side
+    return finding.side
+
+
+def current_natures(state: PathwayState) -> tuple[MassCharacterization, ...]:
+    return tuple(n for n in state.mass_natures if n.active)
+
+
+def natures_on_side(state: PathwayState, side: Side) -> tuple[MassCharacterization, ...]:
+    """Characterized extrinsic causes that may compress the iliac vein of `side`."""
+    return tuple(n for n in current_natures(state) if sides_match(n.side, side))
+
+
+def contrast_imaging_since(state: PathwayState, mass: Diagnosis) -> ImagingStudy | None:
+    """Newest contrast CT/MRI of abdomen/pelvis dated on/after the mass (any, if undated)."""
+    studies = [
+        s
+        for s in state.record.imaging
+        if s.modality is Modality.CONTRAST_CT_MRI
+        and (mass.when is None or on_or_after(s.when, mass.when))
+    ]
+    dated = [s for s in studies if s.when is not None]
+    if dated:
+        return max(dated, key=lambda s: s.when)  # type: ignore[arg-type,return-value]
+    return studies[0] if studies else None
+
+
+def mass_has_nature(state: PathwayState, mass: Diagnosis) -> bool:
+    return bool(natures_on_side(state, mass.side))
+
+
+def uncharacterized_masses(state: PathwayState) -> tuple[Diagnosis, ...]:
+    """Masses with neither a documented nature nor a contrast CT/MRI on/after them."""
+    return tuple(
+        m
+        for m in state.masses
+        if not mass_has_nature(state, m) and contrast_imaging_since(state, m) is None
+    )
+
+
+def extrinsic_causes(state: PathwayState) -> tuple[MassCharacterization, ...]:
+    """Characterized causes on a swollen side or on the side of an iliac vein compression.
+
+    Any compression finding counts (imaging conclusion or an iliac-site I87.1 diagnosis): a
+    characterized mass next to a compressed iliac vein is treated as its cause, which only ever
+    silences stent cards.
+    """
+    swollen = set(state.swelling_sides)
+    if is_bilateral(state):
+        swollen |= {Side.LEFT, Side.RIGHT}
+    compressed = {compression_side(c) for c in state.compression}
+    return tuple(
+        n
+        for n in current_natures(state)
+        if any(sides_match(n.side, s) for s in swollen | compressed)
+    )
+
+
+def significant_impact(state: PathwayState) -> bool | None:
+    """True/False from the newest quality-of-life statement, None when none is documented."""
+    impacts = list(state.impacts or state.record.impacts)
+    if not impacts:
+        return None
+    dated = [i for i in impacts if i.when is not None]
+    newest = max(dated, key=lambda i: i.when) if dated else impacts[0]  # type: ignore[arg-type,return-value]
+    return newest.impact is Impact.SIGNIFICANT
+
+
+def scrotal_edema(state: PathwayState) -> bool:
+    return state.scrotal_edema or any(
+        d.concept is Concept.SCROTAL_EDEMA and d.active and not d.suspected
+        for d in state.record.diagnoses
+    )
+
+
+# ---------------------------------------------------------------- rules
+
+
+def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None:
+    """`bilateral-edema-systemic-cause` (S2).
+
+    Catalog: "iliac context and bilateral swelling: bilateral edema is rarely NIVL, evaluate
+    systemic causes. Suppresses `ivus-before-intervention` and `nivl-stent-candidate`".
+    """
+    if not state.iliac_context or not is_bilateral(state):
+        return None
+    causes = assess_alternative_causes(state)
+    present = [c for c in causes if c.state is CauseState.PRESENT]
+    unassessed = [c for c in causes if c.state is CauseState.NOT_ASSESSED]
+    lines = "\n".join(
+        f"- {c.label}: {'**present**' if c.state is CauseState.PRESENT else c.state.value}"
+        for c in causes
+    )
+    detail = (
+        "Both legs are swollen. A nonthrombotic iliac vein lesion causes unilateral symptoms; "
+        "bilateral edema is rarely NIVL and points to a systemic cause (heart, kidney, liver, "
+        "albumin, medication). Evaluate those before any iliac venous work-up or stent.\n\n"
+        + lines
+    )
+    evidence: list[Evidence] = []
+    for leg in state.legs:
+        evidence.extend(evidence_of(f"Swelling of the {leg_name(leg.side)}", s)
+                        for s in leg.swellings)
+    for cause in present:
+        evidence.extend(cause.evidence)
+    return Recommendation(
+        id="bilateral-edema-systemic-cause",
+        indicator=Indicator.WARNING,
+        summary="Bilateral leg edema is rarely an iliac vein lesion: evaluate systemic causes",
+        detail=detail,
+        evidence=tuple(dict.fromkeys(evidence)),
+        missing=tuple(f"{c.label}: {c.how_to_assess}" for c in unassessed),
+        sources=("S2",),
+    )
+
+
+def mass_characterization(state: PathwayState) -> Recommendation | None:
+    """`mass-characterization` (S3, S4, S5).
+
+    Catalog: "a pelvic/iliac mass (incl. pelvic/iliac/inguinal lymphadenopathy) with neither a
+    documented nature nor a contrast CT or MRI of the abdomen/pelvis dated on/after it (CT/MR
+    venography does not count; the contrast CT that found the mass does). Independent of DVT
+    status" — "CT pelvis with contrast (SNOMED 74710000), MRI pelvis with contrast (SNOMED
+    433138001); when pregnant, MRI only".
+    """
+    masses = uncharacterized_masses(state)
+    if not masses:
+        return None
+    suggestions = (
+        (MRI_PELVIS_PREGNANCY,) if state.pregnant else (CT_PELVIS_CONTRAST, MRI_PELVIS_CONTRAST)
+    )
+    detail = (
+        "A pelvic/iliac mass can compress the iliac vein. Its nature (malignancy, abscess, "
+        "hematoma, bursitis, disc/osteophyte...) decides treatment, and an extrinsic cause is "
+        "treated at its source, not with a venous stent. Cross-sectional imaging with contrast "
+        "characterizes it; CT/MR venography alone does not."
+    )
+    if state.pregnant:
+        detail += " The patient is pregnant: MRI is preferred over CT."
+    return Recommendation(
+        id="mass-characterization",
+        indicator=Indicator.WARNING,
+        summary="Characterize the pelvic/iliac mass with contrast CT or MRI of the pelvis",
+        detail=detail,
+        evidence=tuple(evidence_of(_mass_text(m), m) for m in masses),
+        missing=("Nature of the mass (no characterization or contrast CT/MRI on record)",),
+        sources=("S3",),
+        suggestions=suggestions,
+        selection="at-most-one",
+    )
+
+
+def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | None:
+    """`extrinsic-compression-treat-cause` (S3 malignancy, S4 disc/osteophyte, S5 bursitis).
+
+    Catalog: "extrinsic cause characterized on the swollen side (or compressing the iliac vein on
+    imaging, with or without swelling), independent of DVT status: treat the cause — oncology for
+    malignancy (systemic therapy; palliative stent if life expectancy permits), drainage for
+    abscess, excision/drainage for bursitis or other benign compressive lesions (orthopedic input
+    after hip arthroplasty), spine review for disc/osteophyte. A temporizing stent is mentioned
+    only for malignant or non-infective masses that are not resectable with severe symptoms."
+    """
+    natures = extrinsic_causes(state)
+    if not natures:
+        return None
+    kinds = list(dict.fromkeys(n.nature for n in natures))
+    hip = any(d.concept is Concept.HIP_ARTHROPLASTY for d in state.record.diagnoses)
+    lines = []
+    for kind in kinds:
+        action, _ = TREATMENT[kind]
+        if kind is MassNature.BURSITIS and hip:
+            action += ", with orthopedic input (after hip arthroplasty)"
+        lines.append(f"- {_nature_text(kind).capitalize()}: {action}")
+    compressed = any(
+        sides_match(compression_side(c), n.side) for c in state.compression for n in natures
+    )
+    opening = (
+        "The iliac vein is compressed from outside."
+        if compressed
+        else "A characterized mass on the side of the swelling can compress the iliac vein."
+    )
+    detail = (
+        f"{opening} Extrinsic compression is treated at its cause; the NIVL stent work-up "
+        "does not apply.\n\n" + "\n".join(lines)
+    )
+    if any(k not in INFECTIVE for k in kinds):
+        detail += (
+            "\n\nOnly if the mass is not resectable and symptoms are severe may a temporizing "
+            "venous stent be discussed (never for an infected collection)."
+        )
+    sources = list(dict.fromkeys(TREATMENT[k][1] for k in kinds))
+    summary = (
+        f"Iliac vein compression by {_nature_text(kinds[0])}: treat the cause"
+        if compressed
+        else f"{_nature_text(kinds[0]).capitalize()} may compress the iliac vein: treat the cause"
+    )
+    if len(kinds) > 1:
+        summary = "Extrinsic iliac vein compression: treat each cause (" + ", ".join(
+            _nature_text(k) for k in kinds
+        ) + ")"
+        if len(summary) >= 140:
+            summary = "Extrinsic iliac vein compression: treat the causes, not with a NIVL stent"
+    evidence = [evidence_of(f"{_nature_text(n.nature).capitalize()}", n) for n in natures]
+    evidence += [evidence_of("Iliac vein compression", c) for c in state.compression]
+    return Recommendation(
+        id="extrinsic-compression-treat-cause",
+        indicator=Indicator.WARNING,
+        summary=summary,
+        detail=detail,
+        evidence=tuple(dict.fromkeys(evidence)),
+        sources=tuple(sources),
+        suggestions=(ONCOLOGY_REFERRAL,) if MassNature.MALIGNANT in kinds else (),
+        selection="at-most-one",
+    )
+
+
+def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
+    """`compression-without-symptoms` (S2).
+
+    Catalog: "iliac vein compression on imaging, no swelling/edema of either leg (or documented
+    absent), no stent, no IVUS result (then `nivl-stent-not-indicated` speaks), no characterized
+    extrinsic cause: anatomic compression is common in asymptomatic people; no intervention, no
+    stent". Figure: "up to 24% of asymptomatic people have > 50% left iliac vein compression on
+    CT".
+
+    Decision: a compression diagnosis (iliac-site I87.1) counts like an imaging conclusion, and a
+    mass not yet characterized keeps this card silent (the mass may be the cause).
+    """
+    if not state.compression or state.swelling_sides:
+        return None
+    if state.stent_in_place or state.stents or state.ivus:
+        return None
+    if current_natures(state) or state.extrinsic_cause_characterized:
+        return None
+    if uncharacterized_masses(state) or scrotal_edema(state):
+        return None
+    evidence = [evidence_of("Iliac vein compression", c) for c in state.compression]
+    absent = [
+        evidence_of(f"No swelling of the {leg_name(s.side)} on examination", s)
+        for s in state.record.swellings
+        if not s.present
+    ]
+    return Recommendation(
+        id="compression-without-symptoms",
+        indicator=Indicator.INFO,
+        summary="Iliac vein compression without leg swelling: common anatomy, no intervention",
+        detail=(
+            "Anatomic iliac vein compression is common in people without symptoms. Without leg "
+            "swelling or other venous symptoms it needs no venography, IVUS or stent; reassess "
+            "only if symptoms develop."
+        ),
+        evidence=tuple(dict.fromkeys([*evidence, *absent])),
+        sources=("S2",),
+        quote=(
+            "Up to 24% of asymptomatic people have > 50% left iliac vein compression on CT; up to "
+            "70% have some degree of compression."
+        ),
+    )
+
+
+def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
+    """`ivus-before-intervention` (S2).
+
+    Catalog: "swollen leg's DVT `excluded`; unilateral swelling on the side of suspected
+    compression (iliac vein compression on imaging, iliac-site I87.1, or an iliac mass on that
+    side); quality-of-life impact or scrotal/penile edema documented; every alternative cause
+    assessed and absent; any mass characterized and not an extrinsic cause; no stent in place; no
+    IVUS result on record. CT/MR findings never decide treatment alone" — S2: venography + IVUS
+    before intervention; "IVUS finds 30% more >= 50% lesions than venography".
+
+    Decision: a compression finding without a side matches the swollen side (May-Thurner and
+    I87.1 rarely carry laterality; IVUS is what establishes the lesion).
+    """
+    side = unilateral_side(state)
+    if side is None or is_bilateral(state):
+        return None
+    if state.stent_in_place or state.stents or state.ivus or state.ivus_done:
+        return None
+    leg = next((lg for lg in state.legs if lg.side is side), None)
+    if leg is None or leg.dvt_status is not DvtStatus.EXCLUDED:
+        return None
+    compression = [c for c in state.compression if sides_match(compression_side(c), side)]
+    masses = [m for m in state.masses if sides_match(m.side, side)]
+    if not compression and not masses:
+        return None
+    if not (significant_impact(state) or scrotal_edema(state)):
+        return None
+    if not all_causes_absent(state):
+        return None
+    if uncharacterized_masses(state) or natures_on_side(state, side) or extrinsic_causes(state):
+        return None
+
+    evidence = [*leg.evidence]
+    evidence += [evidence_of(f"Iliac vein compression ({c_side_text(c)})", c) for c in compression]
+    evidence += [evidence_of(_mass_text(m), m) for m in masses]
+    evidence += [evidence_of("Quality-of-life impact of edema", i) for i in state.impacts]
+    return Recommendation(
+        id="ivus-before-intervention",
+        indicator=Indicator.WARNING,
+        summary=f"Venography with IVUS before any {side.value} iliac venous intervention",
+        detail=(
+            f"Swelling of the {side.value} leg with DVT excluded, other edema causes absent and "
+            "a suspected iliac vein compression on that side. CT/MR findings never decide "
+            "treatment alone: venography with IVUS measures the diameter stenosis (stenting is "
+            "considered only above 61% on a fixed lesion) and the reference diameter for sizing."
+        ),
+        evidence=tuple(dict.fromkeys(evidence)),
+        sources=("S2",),
+        quote="IVUS finds 30% more >= 50% lesions than venography.",
+        suggestions=(VENOGRAPHY_IVUS,),
+        selection="at-most-one",
+    )
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def c_side_text(finding: Diagnosis | ImagingStudy) -> str:
+    side = compression_side(finding)
+    return "side not recorded" if side is Side.UNKNOWN else side.value
+
+
+def _mass_text(mass: Diagnosis) -> str:
+    where = "" if mass.side is Side.UNKNOWN else f" ({mass.side.value})"
+    return f"Pelvic/iliac mass{where}"
+
+
+def _nature_text(nature: MassNature) -> str:
+    return {
+        MassNature.MALIGNANT: "a malignant mass",
+        MassNature.ABSCESS: "an abscess",
+        MassNature.HEMATOMA: "a hematoma",
+        MassNature.BURSITIS: "iliopsoas bursitis",
+        MassNature.DEGENERATIVE: "a degenerative disc/osteophyte",
+        MassNature.BENIGN_NEOPLASM: "a benign neoplasm",
+    }[nature]
+
+
+def swelling_evidence(swellings: tuple[Swelling, ...]) -> list[Evidence]:
+    return [evidence_of(f"Swelling of the {leg_name(s.side)}", s) for s in swellings]

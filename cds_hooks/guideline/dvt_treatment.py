@@ -1,0 +1,275 @@
+"""DVT treatment stage: anticoagulation, a vena cava filter only when it is contraindicated,
+and thrombolysis reserved for limb-threatening DVT with severe hypotension."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from cds_hooks.guideline.dates import newest, within
+from cds_hooks.guideline.findings import Measure, Measurement
+from cds_hooks.guideline.recommendation import (
+    Code,
+    Evidence,
+    Indicator,
+    MedicationOrder,
+    Recommendation,
+    ServiceOrder,
+)
+from cds_hooks.guideline.state import PathwayState, cite
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+ENOXAPARIN = Code(RXNORM, "67108", "enoxaparin")
+SUBCUTANEOUS = Code(SNOMED, "34206005", "Subcutaneous route")
+IVC_FILTER_INSERTION = Code(SNOMED, "397913009", "Insertion of vena cava filter")
+
+ENOXAPARIN_MG_PER_KG = 1.0  # S1 "weight-adjusted LMWH twice daily"; label 1 mg/kg
+INTERVAL_HOURS = 12
+RENAL_INTERVAL_HOURS = 24  # Label: CrCl < 30 mL/min -> 1 mg/kg once daily
+# Cockcroft-Gault: CrCl (mL/min) = (140 - age) x weight (kg) / (72 x creatinine mg/dL), x 0.85
+# in women. The formula is validated for adults only.
+CG_AGE_CONSTANT = 140
+CG_CREATININE_FACTOR = 72.0
+CG_FEMALE_FACTOR = 0.85
+ADULT_AGE_YEARS = 18
+THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
+
+
+@dataclass(frozen=True)
+class RenalFunction:
+    """The kidney function used for enoxaparin dosing, and how it was obtained."""
+
+    ml_min: float
+    method: str  # "Cockcroft-Gault creatinine clearance" | "eGFR"
+    evidence: tuple[Evidence, ...]
+
+
+def age_years(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
+    """Creatinine clearance in mL/min (Cockcroft-Gault), x 0.85 for women."""
+    clearance = (CG_AGE_CONSTANT - age) * weight_kg / (CG_CREATININE_FACTOR * creatinine_mg_dl)
+    return clearance * CG_FEMALE_FACTOR if female else clearance
+
+
+def renal_function(state: PathwayState) -> RenalFunction | None:
+    """Cockcroft-Gault from the newest creatinine, age, weight and sex; if not computable (no
+    creatinine, age, weight or a sex other than male/female), the newest eGFR; else None."""
+    days = state.settings.labs_days
+
+    def latest(measure: Measure) -> Measurement | None:
+        return newest(
+            [
+                m
+                for m in state.record.measurements
+                if m.measure is measure and m.value > 0 and within(m.when, state.as_of, days=days)
+            ],
+            lambda m: m.when,
+        )
+
+    patient = state.record.patient
+    age = age_years(patient.birth_date, state.as_of.date())
+    creatinine = latest(Measure.CREATININE)
+    if (
+        creatinine is not None
+        and state.weight is not None
+        and age is not None
+        and ADULT_AGE_YEARS <= age < CG_AGE_CONSTANT
+        and patient.sex in ("male", "female")
+    ):
+        crcl = cockcroft_gault(age, state.weight.value, creatinine.value, patient.sex == "female")
+        return RenalFunction(
+            ml_min=crcl,
+            method="Cockcroft-Gault creatinine clearance",
+            evidence=(
+                cite(f"Creatinine {creatinine.value:g} mg/dL", creatinine.source, creatinine.when),
+            ),
+        )
+    egfr = latest(Measure.EGFR)
+    if egfr is not None:
+        return RenalFunction(
+            ml_min=egfr.value,
+            method="eGFR",
+            evidence=(cite(f"eGFR {egfr.value:g} mL/min/1.73m2", egfr.source, egfr.when),),
+        )
+    return None
+
+
+def enoxaparin_dose_mg(weight_kg: float) -> int:
+    """1 mg/kg rounded to the nearest mg (half up: 70.5 kg -> 71 mg)."""
+    return math.floor(weight_kg * ENOXAPARIN_MG_PER_KG + 0.5)
+
+
+def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
+    """S1: "weight-adjusted LMWH twice daily"; Label (enoxaparin): 1 mg/kg every 12 hours, once
+    daily when creatinine clearance is < 30 mL/min.
+
+    Catalog (`dvt-anticoagulation-lmwh`, critical): "acute DVT (any leg), no therapeutic
+    anticoagulation active, anticoagulation not contraindicated". No weight: no MedicationRequest,
+    the card asks for one. Heparin contraindicated: no LMWH; a non-heparin anticoagulant is
+    needed. Under 18 years no dose is suggested (adult label dosing and Cockcroft-Gault do not
+    apply) and the card asks for paediatric dosing.
+    """
+    if not state.acute_dvt or state.therapeutic_anticoagulation:
+        return None
+    if state.anticoagulation_contraindicated:
+        return None
+    evidence = list(state.evidence.get("acute_dvt", ()))
+    evidence += [
+        cite(f"Current anticoagulant at a prophylactic dose: {m.ingredient}", m.source, m.authored)
+        for m in state.current_anticoagulants
+    ]
+    evidence += state.minor_bleeding
+    sources = ["S1"]
+    missing: list[str] = []
+    suggestions: tuple[MedicationOrder, ...] = ()
+    detail = (
+        "An acute DVT with no therapeutic anticoagulation on record needs anticoagulation now; "
+        "the guidance recommends weight-adjusted low-molecular-weight heparin twice daily."
+    )
+    if state.minor_bleeding:
+        detail += " Minor bleeding is on record: it does not contraindicate anticoagulation."
+
+    if state.heparin_contraindicated:
+        evidence += state.evidence.get("heparin_contraindicated", ())
+        summary = (
+            "Acute DVT, not anticoagulated; heparin contraindicated: start a non-heparin agent"
+        )
+        detail += (
+            " Heparin-induced thrombocytopenia or a heparin/LMWH allergy is on record, so no "
+            "LMWH is suggested: a non-heparin anticoagulant is needed."
+        )
+        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+
+    age = age_years(state.record.patient.birth_date, state.as_of.date())
+    if state.weight is None:
+        summary = (
+            "Acute DVT, not anticoagulated: start enoxaparin 1 mg/kg every 12 h (record weight)"
+        )
+        missing.append("Body weight within 90 days (needed for the enoxaparin dose)")
+        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+    evidence += state.evidence.get("weight", ())
+    if age is not None and age < ADULT_AGE_YEARS:
+        summary = "Acute DVT, not anticoagulated: start LMWH at a paediatric weight-based dose"
+        detail += " The patient is under 18: adult enoxaparin dosing does not apply."
+        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+
+    dose = enoxaparin_dose_mg(state.weight.value)
+    interval = INTERVAL_HOURS
+    renal = renal_function(state)
+    if renal is None:
+        missing.append("Renal function (creatinine or eGFR within 90 days) before dosing")
+    else:
+        evidence += renal.evidence
+        if renal.ml_min < state.settings.crcl_renal_dose_ml_min:
+            interval = RENAL_INTERVAL_HOURS
+            sources.append("Label")
+            detail += (
+                f" {renal.method} is {renal.ml_min:.0f} mL/min (< "
+                f"{state.settings.crcl_renal_dose_ml_min:g}): the enoxaparin label reduces the "
+                "dose to 1 mg/kg once every 24 hours."
+            )
+    every = "every 12 h" if interval == INTERVAL_HOURS else "once daily (renal dose)"
+    summary = f"Acute DVT, not anticoagulated: start enoxaparin {dose} mg SC {every}"
+    suggestions = (
+        MedicationOrder(
+            label=f"Enoxaparin {dose} mg subcutaneously every {interval} hours",
+            medication=ENOXAPARIN,
+            dose_mg=float(dose),
+            interval_hours=interval,
+            route=SUBCUTANEOUS,
+            note=f"1 mg/kg for {state.weight.value:g} kg",
+        ),
+    )
+    return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+
+
+def _lmwh(
+    summary: str,
+    detail: str,
+    evidence: list[Evidence],
+    missing: list[str],
+    sources: list[str],
+    suggestions: tuple[MedicationOrder, ...],
+) -> Recommendation:
+    return Recommendation(
+        id="dvt-anticoagulation-lmwh",
+        indicator=Indicator.CRITICAL,
+        summary=summary,
+        detail=detail,
+        evidence=tuple(evidence),
+        missing=tuple(missing),
+        sources=tuple(sources),
+        suggestions=suggestions,
+    )
+
+
+def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommendation | None:
+    """S1: "vena cava filter only when anticoagulation is contraindicated".
+
+    Catalog (`anticoagulation-contraindicated-ivc-filter`, critical): "acute **proximal** DVT and
+    anticoagulation contraindicated"; "Does not fire for distal DVT (no filter is suggested for
+    calf-vein DVT)". A DVT whose level is not stated is not treated as proximal.
+    """
+    if not (state.acute_proximal_dvt and state.anticoagulation_contraindicated):
+        return None
+    return Recommendation(
+        id="anticoagulation-contraindicated-ivc-filter",
+        indicator=Indicator.CRITICAL,
+        summary="Acute proximal DVT and anticoagulation contraindicated: consider an IVC filter",
+        detail=(
+            "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
+            "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
+            "filter retrieval) once the contraindication resolves."
+        ),
+        evidence=state.evidence.get("acute_dvt", ()) + state.contraindications,
+        sources=("S1",),
+        suggestions=(
+            ServiceOrder(
+                label="Inferior vena cava filter insertion",
+                codes=(IVC_FILTER_INSERTION,),
+                category="procedure",
+            ),
+        ),
+    )
+
+
+def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
+    """S1: "thrombolysis reserved, hemorrhage risk about 8%". The firing condition is this
+    service's rule, taken from the seed ("limb-threatening ischemia with severe hypotension"),
+    not the guideline's own wording.
+
+    Catalog (`thrombolysis-consider`, critical): "acute DVT **and** limb-threatening ischemia
+    **and** severe hypotension **and** anticoagulation not contraindicated. States the ~8%
+    hemorrhage risk and urgent vascular/interventional input".
+    """
+    if not (
+        state.acute_dvt
+        and state.limb_threatening_ischemia
+        and state.severe_hypotension
+        and not state.anticoagulation_contraindicated
+    ):
+        return None
+    return Recommendation(
+        id="thrombolysis-consider",
+        indicator=Indicator.CRITICAL,
+        summary="Acute DVT with limb-threatening ischemia and severe hypotension: urgent "
+        "vascular/interventional review for thrombolysis",
+        detail=(
+            "This service's rule (not the guideline's wording) flags acute DVT with "
+            "limb-threatening ischemia and severe hypotension, where the guidance reserves "
+            "thrombolysis. Thrombolysis carries a hemorrhage risk of about 8%: the decision "
+            "needs urgent vascular or interventional input."
+        ),
+        evidence=state.evidence.get("acute_dvt", ())
+        + state.evidence.get("limb_ischemia", ())
+        + state.evidence.get("severe_hypotension", ()),
+        sources=("S1",),
+        quote=THROMBOLYSIS_QUOTE,
+    )

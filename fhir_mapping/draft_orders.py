@@ -1,0 +1,505 @@
+"""`context.draftOrders` (order-sign / order-select) -> classified `DraftOrder`s.
+
+Only orders the guideline reasons about are kept: venous stents, IVC filters, thrombolysis
+(procedure or drug), antithrombotic drugs and venography/IVUS. Everything else is unrelated and
+dropped. An order we would reason about that is not valid FHIR R4 (a DSTU2/STU3 shape) is
+rejected with `UnsupportedDraftOrders` (HTTP 400): guessing at a stent's size or a
+thrombolytic's dose from a shape we do not understand could raise a wrong card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cds_hooks.guideline.findings import (
+    DraftOrder,
+    DrugClass,
+    Medication,
+    OrderKind,
+    Side,
+    StentSite,
+)
+
+from . import text as clinical_text
+from . import units
+from .fhir_types import (
+    CPT,
+    ICD10PCS,
+    SNOMED,
+    as_list,
+    code_set,
+    codings,
+    concept_text,
+    get,
+    notes_text,
+    reference_of,
+    validate,
+)
+from .laterality import combine, side_from
+from .terminology import orders as vs
+
+__all__ = ["UnsupportedDraftOrders", "map_draft_orders", "parse_stent_size"]
+
+
+class UnsupportedDraftOrders(ValueError):
+    """draftOrders that this service cannot read safely (not a Bundle, or not FHIR R4)."""
+
+
+_ORDER_TYPES = frozenset(
+    {"DeviceRequest", "ServiceRequest", "Procedure", "MedicationRequest"}
+)
+_ANTITHROMBOTIC = frozenset({DrugClass.ANTICOAGULANT, DrugClass.ANTIPLATELET})
+Index = Mapping[str, Mapping[str, Any]]
+
+
+def map_draft_orders(bundle: Mapping[str, Any]) -> list[DraftOrder]:
+    """The classified orders of a draftOrders Bundle, in Bundle order.
+
+    Raises UnsupportedDraftOrders for a non-Bundle, a DSTU2/STU3 resource type, or a relevant
+    order that fhir.resources R4 rejects.
+    """
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise UnsupportedDraftOrders("draftOrders must be a FHIR R4 Bundle")
+    entries = bundle.get("entry", [])
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise UnsupportedDraftOrders("draftOrders.entry must be a list")
+    resources = [
+        (e.get("fullUrl"), e["resource"])
+        for e in entries
+        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)
+    ]
+    index = _index(resources)
+    orders: list[DraftOrder] = []
+    for full_url, resource in resources:
+        rtype = str(resource.get("resourceType") or "")
+        if rtype in vs.LEGACY_ORDER_TYPES:
+            raise UnsupportedDraftOrders(
+                f"draftOrders contains a {rtype} ({vs.LEGACY_ORDER_TYPES[rtype]}); "
+                "this service reads FHIR R4 orders only"
+            )
+        if rtype not in _ORDER_TYPES:
+            continue
+        order = _order(resource, _ref(resource, full_url), index)
+        if order is not None:
+            orders.append(order)
+    return orders
+
+
+def _ref(resource: Mapping[str, Any], full_url: Any) -> str:
+    rid = resource.get("id")
+    if rid:
+        return f"{resource.get('resourceType')}/{rid}"
+    return str(full_url or resource.get("resourceType"))
+
+
+def _index(resources: Iterable[tuple[Any, Mapping[str, Any]]]) -> dict[str, Mapping[str, Any]]:
+    """Bundle resources by every name a reference may use: Type/id and fullUrl."""
+    index: dict[str, Mapping[str, Any]] = {}
+    for full_url, resource in resources:
+        if resource.get("id"):
+            index[f"{resource.get('resourceType')}/{resource.get('id')}"] = resource
+        if full_url:
+            index[str(full_url)] = resource
+    return index
+
+
+def _lookup(ref: str, index: Index, resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    if ref.startswith("#"):
+        for contained in as_list(resource.get("contained")):
+            if isinstance(contained, Mapping) and f"#{contained.get('id')}" == ref:
+                return contained
+        return None
+    found = index.get(ref)
+    if found is None and "/" in ref and not ref.startswith("urn:"):
+        found = index.get("/".join(ref.rstrip("/").split("/")[-2:]))
+    return found
+
+
+def _require_r4(resource: Mapping[str, Any]) -> None:
+    if validate(resource) is None:
+        raise UnsupportedDraftOrders(
+            f"draftOrders contains a {resource.get('resourceType')} that is not valid FHIR R4 "
+            "(DSTU2/STU3 fields?)"
+        )
+
+
+# ---------------------------------------------------------------- classification
+
+
+def _order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftOrder | None:
+    rtype = resource.get("resourceType")
+    if rtype == "MedicationRequest":
+        return _medication_order(resource, ref, index)
+    if rtype == "DeviceRequest":
+        return _device_order(resource, ref, index)
+    return _service_order(resource, ref, index)
+
+
+def _texts(resource: Mapping[str, Any], *keys: str) -> str:
+    parts: list[str] = []
+    for key in keys:
+        value = resource.get(key)
+        for item in as_list(value):
+            if isinstance(item, str):
+                parts.append(item.lower())
+            elif isinstance(item, Mapping) and "coding" not in item and "text" not in item:
+                parts.append(str(item.get("text") or item.get("display") or "").lower())
+            else:
+                parts.append(concept_text(item))
+    return " ".join(p for p in parts if p)
+
+
+def _reasons(resource: Mapping[str, Any], index: Index) -> tuple[str, tuple[str, ...]]:
+    """(lower-cased reason text, reason concepts) of reasonCode / reasonReference."""
+    concepts_raw: list[Any] = list(as_list(resource.get("reasonCode")))
+    texts = [concept_text(resource.get("reasonCode"))]
+    for reference in as_list(resource.get("reasonReference")):
+        texts.append(str(get(reference, "display") or "").lower())
+        target = _lookup(reference_of(reference), index, resource)
+        if target is not None:
+            concepts_raw.append(target.get("code"))
+            texts.append(concept_text(target.get("code")))
+    text = " ".join(t for t in texts if t).strip()
+    codes = code_set(concepts_raw)
+    found = [
+        name
+        for name, value_set in vs.REASONS.items()
+        if value_set.matches(codes) or (text and clinical_text.affirmed(text, vs.REASON_TEXT[name]))
+    ]
+    return text, tuple(found)
+
+
+def _base(
+    resource: Mapping[str, Any], ref: str, index: Index, kind: OrderKind, display: str, **extra: Any
+) -> DraftOrder:
+    reason_text, reason_concepts = _reasons(resource, index)
+    return DraftOrder(
+        kind=kind,
+        ref=ref,
+        resource=dict(resource),
+        reason_text=reason_text,
+        reason_concepts=reason_concepts,
+        display=display,
+        **extra,
+    )
+
+
+def _display(concept: Any) -> str:
+    return str(get(concept, "text") or next((d for _, _, d in codings(concept) if d), ""))
+
+
+# ---------------------------------------------------------------- services and procedures
+
+
+def _service_kind(codes: set[tuple[str, str]], text: str) -> OrderKind | None:
+    if any(system == ICD10PCS and code in vs.ILIAC_STENT_PCS for system, code in codes) or any(
+        (system == CPT and code in vs.VENOUS_STENT_CPT)
+        or (system == SNOMED and code in vs.STENT_SNOMED)
+        for system, code in codes
+    ):
+        return OrderKind.STENT
+    if clinical_text.affirmed(text, vs.STENT_TEXT) and not clinical_text.has_any(
+        text, vs.STENT_NOT_PLACEMENT_TEXT
+    ):
+        return OrderKind.STENT
+    filter_named = vs.IVC_FILTER.matches(codes) or clinical_text.affirmed(text, vs.IVC_FILTER_TEXT)
+    if filter_named and not clinical_text.has_any(text, vs.IVC_FILTER_NOT_PLACEMENT_TEXT):
+        return OrderKind.IVC_FILTER
+    if vs.THROMBOLYSIS.matches(codes) or clinical_text.affirmed(text, vs.THROMBOLYSIS_TEXT):
+        return OrderKind.THROMBOLYSIS
+    if vs.VENOGRAPHY_IVUS.matches(codes) or clinical_text.affirmed(text, vs.VENOGRAPHY_IVUS_TEXT):
+        return OrderKind.VENOGRAPHY_IVUS
+    return None
+
+
+def _service_order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftOrder | None:
+    code = resource.get("code")
+    codes = code_set(code)
+    code_text = concept_text(code)
+    kind = _service_kind(codes, code_text)
+    if kind is None:
+        return None
+    _require_r4(resource)
+    detail = " ".join(
+        t for t in (_texts(resource, "orderDetail"), notes_text(resource),
+                    str(resource.get("patientInstruction") or "").lower()) if t
+    )
+    site_text = concept_text(resource.get("bodySite"))
+    side = _order_side(codes, resource.get("bodySite"), f"{code_text} {site_text} {detail}")
+    extra: dict[str, Any] = {}
+    if kind is OrderKind.STENT:
+        diameter, length = parse_stent_size(f"{code_text}. {detail}")
+        extra = {
+            "stent_site": stent_site(codes, f"{code_text} {site_text} {detail}"),
+            "diameter_mm": diameter,
+            "length_mm": length,
+        }
+    display = _display(code) or next((c for _, c in sorted(codes)), "") or kind.value
+    return _base(resource, ref, index, kind, display, side=side, **extra)
+
+
+def _order_side(codes: set[tuple[str, str]], body_site: Any, text: str) -> Side:
+    pcs = combine(
+        vs.ILIAC_STENT_PCS[code] for system, code in codes
+        if system == ICD10PCS and code in vs.ILIAC_STENT_PCS
+    )
+    if pcs is not Side.UNKNOWN:
+        return pcs
+    return side_from(codes, body_site, text)
+
+
+def stent_site(codes: Iterable[tuple[str, str]], text: str) -> StentSite:
+    """Where a stent order puts the stent: iliac/femoral vein, another named site, or none."""
+    if any(system == ICD10PCS and code in vs.ILIAC_STENT_PCS for system, code in codes):
+        return StentSite.ILIAC_FEMORAL
+    iliac = clinical_text.has_any(text, vs.ILIAC_FEMORAL_TEXT)
+    other = clinical_text.has_any(text, vs.OTHER_SITE_TEXT)
+    venous = clinical_text.has_any(text, vs.VEIN_TEXT)
+    if iliac and (venous or not other):
+        return StentSite.ILIAC_FEMORAL  # "common iliac artery" is named by `other`
+    if other:
+        return StentSite.OTHER
+    return StentSite.UNSPECIFIED
+
+
+# ---------------------------------------------------------------- device requests
+
+
+def _device_order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftOrder | None:
+    concept = resource.get("codeCodeableConcept")
+    texts = [concept_text(concept)]
+    codes = code_set(concept)
+    device = None
+    device_ref = reference_of(resource.get("codeReference"))
+    if device_ref:
+        texts.append(str(get(resource.get("codeReference"), "display") or "").lower())
+        device = _lookup(device_ref, index, resource)
+    if device is not None:
+        texts.append(_device_text(device))
+        codes |= code_set(device.get("type"))
+    text = " ".join(t for t in texts if t)
+    is_stent = clinical_text.affirmed(text, vs.STENT_TEXT) or any(
+        system == SNOMED and code in vs.STENT_SNOMED for system, code in codes
+    )
+    is_filter = vs.IVC_FILTER.matches(codes) or clinical_text.affirmed(text, vs.IVC_FILTER_TEXT)
+    if not is_stent and not is_filter:
+        return None
+    _require_r4(resource)
+    if device is not None:
+        _require_r4(device)
+    detail = " ".join(t for t in (notes_text(resource), _parameter_text(resource)) if t)
+    side = side_from(codes, None, f"{text} {detail}")
+    display = _display(concept) or str(get(resource.get("codeReference"), "display") or "")
+    if not is_stent:
+        return _base(resource, ref, index, OrderKind.IVC_FILTER, display, side=side)
+    diameter, length = _parameters(as_list(resource.get("parameter")))
+    if device is not None:
+        device_diameter, device_length = _parameters(as_list(device.get("property")))
+        diameter = diameter if diameter is not None else device_diameter
+        length = length if length is not None else device_length
+    if diameter is None or length is None:
+        text_diameter, text_length = parse_stent_size(f"{text}. {detail}")
+        diameter = diameter if diameter is not None else text_diameter
+        length = length if length is not None else text_length
+    return _base(
+        resource, ref, index, OrderKind.STENT, display,
+        side=side,
+        stent_site=stent_site(codes, f"{text} {detail}"),
+        diameter_mm=diameter,
+        length_mm=length,
+    )  # fmt: skip
+
+
+def _device_text(device: Mapping[str, Any]) -> str:
+    names = [str(get(n, "name") or "") for n in as_list(device.get("deviceName"))]
+    parts = [
+        concept_text(device.get("type")),
+        " ".join(names).lower(),
+        str(device.get("modelNumber") or "").lower(),
+        notes_text(device),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def _parameter_text(resource: Mapping[str, Any]) -> str:
+    return " ".join(concept_text(p.get("code")) for p in as_list(resource.get("parameter"))
+                    if isinstance(p, Mapping))
+
+
+def _parameters(parameters: Iterable[Any]) -> tuple[float | None, float | None]:
+    """(diameter_mm, length_mm) from DeviceRequest.parameter / Device.property entries."""
+    diameter = length = None
+    for parameter in parameters:
+        if not isinstance(parameter, Mapping):
+            continue
+        concept = parameter.get("code") or parameter.get("type")
+        snomed = {code for system, code in code_set(concept) if system == SNOMED}
+        name = concept_text(concept)
+        quantity = units.quantity(parameter.get("valueQuantity"))
+        mm = units.to_mm(*quantity) if quantity is not None else None
+        if mm is None:
+            continue
+        if snomed & vs.DIAMETER_SNOMED or clinical_text.has_any(name, ("diameter", "diam")):
+            diameter = diameter if diameter is not None else mm
+        elif snomed & vs.LENGTH_SNOMED or clinical_text.has_any(name, ("length", "long")):
+            length = length if length is not None else mm
+    return diameter, length
+
+
+# ---------------------------------------------------------------- stent size text
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_UNIT = r"\s*(mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)?"
+_BY = r"\s*(?:x|×|\*|by)\s*"
+_PAIR = re.compile(rf"(?<![\w.]){_NUM}{_UNIT}{_BY}{_NUM}{_UNIT}(?![\w.])")
+_DIAMETER_BEFORE = re.compile(rf"\b(?:diameter|diam|dia)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
+_DIAMETER_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:diameter|diam|dia)\b")
+_LENGTH_BEFORE = re.compile(rf"\b(?:length|len|long)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
+_LENGTH_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:long|length|len)\b")
+_SINGLE = re.compile(rf"(?<![\w.]){_NUM}\s*(mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b")
+# A venous stent is 8-28 mm wide and 40-160 mm long: a value this large is a length.
+_LENGTH_MIN_MM = 40.0
+# A unit-less "1.4 x 6" is in centimetres: no stent is 1.4 mm wide.
+_CM_DIAMETER_MAX = 4.0
+_CM_LENGTH_MAX = 25.0
+
+
+def _mm(value: str, unit: str | None) -> float:
+    number = float(value)
+    return round(number * 10, 6) if unit and unit.startswith("c") else number
+
+
+def parse_stent_size(text: str) -> tuple[float | None, float | None]:
+    """(diameter_mm, length_mm) of a stent order's text: "14 x 60 mm", "1.4 x 6 cm",
+    "60 mm long, 14 mm", "length 90 mm, diameter 16 mm"; diameter first unless the first
+    value can only be a length. Missing values are None."""
+    norm = clinical_text.normalize(text)
+    used: list[tuple[int, int]] = []
+    diameter = length = None
+
+    def take(pattern: re.Pattern[str]) -> float | None:
+        for m in pattern.finditer(norm):
+            if any(s < m.end() and m.start() < e for s, e in used):
+                continue
+            used.append((m.start(), m.end()))
+            return _mm(m.group(1), m.group(2))
+        return None
+
+    diameter = take(_DIAMETER_BEFORE) or take(_DIAMETER_AFTER)
+    length = take(_LENGTH_BEFORE) or take(_LENGTH_AFTER)
+    if diameter is None or length is None:
+        for m in _PAIR.finditer(norm):
+            if any(s < m.end() and m.start() < e for s, e in used):
+                continue
+            first_unit = m.group(2) or m.group(4)
+            second_unit = m.group(4) or m.group(2)
+            first, second = _mm(m.group(1), first_unit), _mm(m.group(3), second_unit)
+            if first_unit is None and second_unit is None and (
+                first <= _CM_DIAMETER_MAX and second <= _CM_LENGTH_MAX
+            ):
+                first, second = first * 10, second * 10
+            if first >= _LENGTH_MIN_MM > second:
+                first, second = second, first
+            used.append((m.start(), m.end()))
+            diameter = diameter if diameter is not None else first
+            length = length if length is not None else second
+            break
+    if diameter is None or length is None:
+        for m in _SINGLE.finditer(norm):
+            if any(s < m.end() and m.start() < e for s, e in used):
+                continue
+            value = _mm(m.group(1), m.group(2))
+            if value >= _LENGTH_MIN_MM and length is None:
+                length = value
+            elif value < _LENGTH_MIN_MM and diameter is None:
+                diameter = value
+    return diameter, length
+
+
+# ---------------------------------------------------------------- medications
+
+
+def _medication_order(
+    resource: Mapping[str, Any], ref: str, index: Index
+) -> DraftOrder | None:
+    from .medications import medication_findings
+    from .medications import relevant as medication_relevant
+
+    if not medication_relevant(resource):
+        return None
+    _require_r4(resource)
+    medications = {k: v for k, v in index.items() if v.get("resourceType") == "Medication"}
+    found = medication_findings(resource, medications)
+    thrombolytic = next((m for m in found if m.drug_class is DrugClass.THROMBOLYTIC), None)
+    antithrombotic = next((m for m in found if m.drug_class in _ANTITHROMBOTIC), None)
+    medication: Medication | None = thrombolytic or antithrombotic
+    if medication is None:
+        return None
+    concept = resource.get("medicationCodeableConcept")
+    display = _display(concept) or medication.source.display or medication.ingredient
+    dosage_text = _texts(resource, "dosageInstruction")
+    side = side_from((), None, f"{concept_text(concept)} {dosage_text} {notes_text(resource)}")
+    if thrombolytic is not None:
+        return _base(
+            resource, ref, index, OrderKind.THROMBOLYSIS, display,
+            side=side,
+            medication=thrombolytic,
+            total_dose_mg=total_dose_mg(resource, thrombolytic),
+        )  # fmt: skip
+    return _base(resource, ref, index, OrderKind.ANTITHROMBOTIC, display, side=side,
+                 medication=medication)
+
+
+_MG_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*mg\b(?!\s*/)")
+_TOTAL_MG_TEXT = re.compile(
+    r"\btotal(?:\s+dose)?(?:\s+of)?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*mg\b"
+)
+
+
+def total_dose_mg(
+    resource: Mapping[str, Any], medication: Medication | None = None
+) -> float | None:
+    """Total ordered dose in mg: structured doses (times a timing count), else dosage text.
+
+    None when the dose is weight-based or unreadable: the guideline must not take an unread
+    dose for a small catheter-clearance dose.
+    """
+    total = 0.0
+    found = False
+    for dosage in as_list(resource.get("dosageInstruction")):
+        if not isinstance(dosage, Mapping):
+            continue
+        count = get(get(get(dosage, "timing"), "repeat"), "count")
+        for dose_rate in as_list(dosage.get("doseAndRate")):
+            quantity = units.quantity(get(dose_rate, "doseQuantity"))
+            if quantity is None:
+                continue
+            value, unit = quantity
+            key = units.unit_key(unit)
+            if key not in ("mg", "g"):
+                return None
+            total += (value * 1000 if key == "g" else value) * (int(count) if count else 1)
+            found = True
+            break
+    if found:
+        return round(total, 6)
+    text = " ".join(
+        t for t in (_texts(resource, "dosageInstruction"), notes_text(resource)) if t
+    )
+    if re.search(r"mg\s*/\s*kg", text):
+        return None
+    stated_total = _TOTAL_MG_TEXT.search(text)
+    if stated_total:
+        return float(stated_total.group(1))
+    values = [float(v) for v in _MG_TEXT.findall(text)]
+    if values:
+        # Several doses without a stated total: the largest keeps a big dose from passing
+        # for a small catheter-clearance dose.
+        return max(values)
+    if medication is not None and medication.dose is not None and medication.dose.unit == "mg":
+        return medication.dose.value
+    return None

@@ -1,0 +1,238 @@
+"""Small helpers over FHIR R4 data shared by every converter.
+
+They accept raw JSON (dicts) and validated `fhir.resources` models alike, because the cheap
+`relevant()` checks run on raw JSON and `convert()` runs on models.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from pydantic import ValidationError
+
+logger = logging.getLogger(__name__)
+
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CPT = "http://www.ama-assn.org/go/cpt"
+UCUM = "http://unitsofmeasure.org"
+DICOM = "http://dicom.nema.org/resources/ontology/DCM"
+LOCAL_OBSERVATION = "urn:iliac-cds:observation"
+
+# Aliases seen in real feeds; each maps to the canonical URL above.
+_SYSTEM_ALIASES: dict[str, str] = {
+    "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+    "http://hl7.org/fhir/sid/icd-10-cm/": ICD10CM,
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+    "http://snomed.info/sct/": SNOMED,
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
+    "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+    "urn:oid:2.16.840.1.113883.6.12": CPT,
+    "http://www.ama-assn.org/go/cpt/": CPT,
+    "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
+    "http://hl7.org/fhir/sid/icd-10-pcs": ICD10PCS,
+    "http://www.icd10data.com/icd10pcs": ICD10PCS,
+    "urn:oid:2.16.840.1.113883.6.8": UCUM,
+}
+
+
+def normalize_system(system: str | None) -> str:
+    """Canonical code system URL (OID aliases and trailing slashes folded)."""
+    if not system:
+        return ""
+    system = system.strip()
+    return _SYSTEM_ALIASES.get(system, system)
+
+
+def normalize_icd10(code: str | None) -> str:
+    """ICD-10 code without the dot, upper-case: 'i82.422' -> 'I82422'."""
+    if not code:
+        return ""
+    return code.replace(".", "").replace(" ", "").strip().upper()
+
+
+def normalize_code(system: str, code: str | None) -> str:
+    """A code normalized for its (already canonical) system."""
+    if not code:
+        return ""
+    if system in (ICD10CM, ICD10PCS):
+        return normalize_icd10(code)
+    return code.strip()
+
+
+def get(obj: Any, key: str, default: Any = None) -> Any:
+    """Field of a raw dict or a model, by its JSON name (models use snake_case names)."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    value = getattr(obj, key, None)
+    if value is None:
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        value = getattr(obj, snake, None)
+    return default if value is None else value
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def codings(cc: Any) -> Iterator[tuple[str, str, str]]:
+    """(system, code, display) of every coding of a CodeableConcept, a Coding, or a list of them.
+
+    Systems are canonical (`normalize_system`) and ICD-10 codes normalized (`normalize_icd10`),
+    so callers compare against frozensets of normalized codes.
+    """
+    for item in as_list(cc):
+        coding_list = get(item, "coding")
+        # A bare Coding has `code` and no `coding` list.
+        entries = as_list(coding_list) if coding_list is not None else [item]
+        for coding in entries:
+            code = get(coding, "code")
+            system = normalize_system(get(coding, "system"))
+            display = get(coding, "display") or ""
+            if code is None and not display:
+                continue
+            yield system, normalize_code(system, str(code) if code is not None else ""), display
+
+
+def code_set(cc: Any) -> set[tuple[str, str]]:
+    """{(system, normalized code)} of a CodeableConcept (or list of them)."""
+    return {(system, code) for system, code, _ in codings(cc) if code}
+
+
+def concept_text(cc: Any) -> str:
+    """Lower-cased `text` plus every coding display of a CodeableConcept (or list of them)."""
+    parts: list[str] = []
+    for item in as_list(cc):
+        text = get(item, "text")
+        if text:
+            parts.append(str(text))
+        for _, _, display in codings(item):
+            if display:
+                parts.append(display)
+    return " ".join(parts).lower()
+
+
+def notes_text(resource: Any) -> str:
+    """Lower-cased text of `note[]` (Annotation.text)."""
+    return " ".join(str(get(n, "text") or "") for n in as_list(get(resource, "note"))).lower()
+
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def parse_when(value: Any) -> datetime | None:
+    """FHIR date / dateTime / instant -> timezone-aware datetime.
+
+    Date-only and partial dates ("2020", "2020-03") become 00:00 UTC of their first day; a
+    dateTime without an offset (not valid FHIR, but seen) is taken as UTC. Unreadable -> None.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    text = str(value).strip()
+    match = _PARTIAL_DATE.match(text)
+    try:
+        if match:
+            year, month, day = match.groups()
+            return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def first_when(resource: Any, *keys: str) -> datetime | None:
+    """The first readable date of the given keys; a Period key yields its start (else end)."""
+    for key in keys:
+        value = get(resource, key)
+        if value is None:
+            continue
+        if isinstance(value, Mapping) or hasattr(value, "start"):
+            when = parse_when(get(value, "start")) or parse_when(get(value, "end"))
+        else:
+            when = parse_when(value)
+        if when is not None:
+            return when
+    return None
+
+
+def ref_of(resource: Any) -> str:
+    """'Type/id' of a resource, or 'Type' when it has no id."""
+    rtype = get(resource, "resourceType") or get(resource, "resource_type") or ""
+    if not isinstance(rtype, str):
+        rtype = ""
+    if not rtype and not isinstance(resource, Mapping):
+        rtype = type(resource).__name__
+    rid = get(resource, "id")
+    return f"{rtype}/{rid}" if rid else rtype
+
+
+def reference_of(ref: Any) -> str:
+    """The `reference` string of a Reference (raw or model), or ''."""
+    value = get(ref, "reference")
+    return str(value) if value else ""
+
+
+def typed_reference(ref: Any, resource_type: str) -> str | None:
+    """A Reference as "Type/id": relative kept, absolute URLs cut to their last two segments,
+    `urn:uuid:x` read as "Type/x" (Synthea uses the resource id as its uuid); None if absent."""
+    value = reference_of(ref)
+    if not value:
+        return None
+    if value.startswith("urn:uuid:"):
+        return f"{resource_type}/{value.removeprefix('urn:uuid:')}"
+    parts = value.rstrip("/").split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else value
+
+
+def validate(resource: Mapping[str, Any]) -> Any | None:
+    """Validate raw JSON with its fhir.resources.R4B model; None (logged by type/id) if invalid.
+
+    Only the resource type and id are logged: content may be patient data.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    rtype = resource.get("resourceType")
+    try:
+        model_class = get_fhir_model_class(str(rtype))
+        return model_class.model_validate(dict(resource))
+    except (ValidationError, KeyError, ValueError, TypeError) as exc:
+        logger.warning(
+            "skipping invalid FHIR resource %s/%s (%s)",
+            rtype,
+            resource.get("id"),
+            type(exc).__name__,
+        )
+        return None
+
+
+def raw_has_code(raw: Any, systems_codes: Mapping[str, frozenset[str]]) -> bool:
+    """True if any coding in the raw CodeableConcept(s) is in the {system: codes} map."""
+    for system, code, _ in codings(raw):
+        codes = systems_codes.get(system)
+        if codes is not None and code in codes:
+            return True
+    return False
+
+
+def any_text(values: Iterable[str]) -> str:
+    """Join non-empty lower-cased strings with spaces."""
+    return " ".join(v.lower() for v in values if v)

@@ -1,0 +1,425 @@
+"""Negation-aware matching and number extraction for free clinical text.
+
+A small NegEx-style detector (Chapman et al. 2001): trigger phrases open a negation scope that
+runs forward (pre-negation: "no evidence of DVT") or backward (post-negation: "DVT was ruled
+out") until a clause terminator. clinical NLP packages that do this (negspacy, medspacy) need
+spaCy models from a model hub that this service cannot reach, and cost far more per report than
+these few regular expressions.
+
+Uncertainty ("cannot be ruled out", "possible", "?") is a third state: a phrase in an uncertain
+scope is neither affirmed nor negated, so a hedged report never turns into a positive or a
+negative result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import lru_cache
+
+__all__ = [
+    "Assertion",
+    "affirmed",
+    "assertion",
+    "has_any",
+    "lengths_mm",
+    "negated",
+    "normalize",
+    "percentages",
+    "sentences",
+]
+
+
+class Assertion(StrEnum):
+    AFFIRMED = "affirmed"
+    NEGATED = "negated"
+    UNCERTAIN = "uncertain"
+    ABSENT = "absent"  # the phrase does not occur
+
+
+# Longest first is not needed: all triggers are matched and their scopes unioned.
+_PRE_NEGATION = (
+    "no",
+    "no evidence of",
+    "no evidence for",
+    "no sign of",
+    "no signs of",
+    "no findings of",
+    "no radiographic evidence of",
+    "no sonographic evidence of",
+    "without",
+    "without evidence of",
+    "negative for",
+    "absence of",
+    "absent",
+    "free of",
+    "ruled out",
+    "rules out",
+    "not",
+    "never",
+    "denies",
+    "denied",
+    "denying",
+    "nor",
+    "neither",
+    "resolution of",
+    "resolved",
+    "negative",
+    "cannot see",
+    "fails to reveal",
+    "failed to reveal",
+    "exclude",
+    "not demonstrate",
+    "does not",
+    "did not",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "wasn't",
+    "aren't",
+    "weren't",
+    "unremarkable for",
+)
+
+_POST_NEGATION = (
+    "was ruled out",
+    "were ruled out",
+    "is ruled out",
+    "are ruled out",
+    "has been ruled out",
+    "have been ruled out",
+    "ruled out",
+    "excluded",
+    "was excluded",
+    "is excluded",
+    "has been excluded",
+    "is not seen",
+    "are not seen",
+    "was not seen",
+    "were not seen",
+    "not seen",
+    "not identified",
+    "not demonstrated",
+    "not detected",
+    "not present",
+    "not visualized",
+    "not visualised",
+    "not evident",
+    "not found",
+    "is absent",
+    "are absent",
+    "was absent",
+    "were absent",
+    "absent",
+    "negative",
+    "unlikely",
+    "resolved",
+    "has resolved",
+    "have resolved",
+    "free",
+)
+
+# Phrases that look like a trigger but do not negate what follows them.
+_PSEUDO_NEGATION = (
+    "no change",
+    "no significant change",
+    "no interval change",
+    "no increase",
+    "no decrease",
+    "no further",
+    "not only",
+    "not necessarily",
+    "not certain if",
+    "not certain whether",
+    "gram negative",
+    "without difficulty",
+    "not extend",
+    "not ruled out",
+    "not been ruled out",
+    "not excluded",
+    "not been excluded",
+    "not be ruled out",
+    "not be excluded",
+    "no longer",
+)
+
+_PRE_UNCERTAIN = (
+    "possible",
+    "possibly",
+    "probable",
+    "probably",
+    "questionable",
+    "suspicious for",
+    "suspected",
+    "suspect",
+    "concern for",
+    "concerning for",
+    "may represent",
+    "may be",
+    "might be",
+    "cannot rule out",
+    "can not rule out",
+    "cannot exclude",
+    "can not exclude",
+    "could not rule out",
+    "could not exclude",
+    "differential includes",
+    "rule out",
+    "r/o",
+    "evaluate for",
+    "evaluation for",
+    "to exclude",
+    "?",
+)
+
+_POST_UNCERTAIN = (
+    "cannot be ruled out",
+    "can not be ruled out",
+    "could not be ruled out",
+    "cannot be excluded",
+    "can not be excluded",
+    "could not be excluded",
+    "not ruled out",
+    "not been ruled out",
+    "not excluded",
+    "not been excluded",
+    "is possible",
+    "is suspected",
+    "not certain",
+    "?",
+)
+
+# Words that end a scope inside a sentence (NegEx termination terms).
+_TERMINATORS = (
+    "but",
+    "however",
+    "although",
+    "though",
+    "yet",
+    "except",
+    "apart from",
+    "aside from",
+    "which",
+    "whereas",
+    "while",
+    "nevertheless",
+    "nonetheless",
+    "still",
+    "secondary to",
+    "due to",
+    "cause of",
+    "source of",
+    "etiology of",
+    "consistent with",
+    "with evidence of",
+    "there is",
+    "there are",
+    "there was",
+    "there were",
+    "demonstrates",
+    "shows",
+    "showed",
+    "reveals",
+    "revealed",
+)
+
+# Sentence ends: ".", "!", ";", newline and ":" between sections ("IMPRESSION:"); a dot between
+# digits ("1.4 cm") or in "vs." / "e.g." is not a sentence end.
+_SENTENCE_END = re.compile(r"(?<![0-9])\.(?![0-9])|[!;\n\r]")
+_CLAUSE_COMMA = re.compile(r",")
+_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|vs|approx|cf)\.")
+_WS = re.compile(r"\s+")
+# A list continues a negation across commas: "no edema, erythema or tenderness".
+_LIST_CLOSER = re.compile(r"^\s*(?:and|or|nor)\b")
+_LIST_WORD = re.compile(r"\b(?:or|nor)\b")
+_MAX_LIST_ITEM_WORDS = 4
+
+
+def normalize(text: str) -> str:
+    """Lower-case, unify spelling variants and collapse whitespace."""
+    lowered = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return _WS.sub(" ", lowered).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split clinical text into normalized sentences (never splitting "1.4" or "e.g.")."""
+    out: list[str] = []
+    # Line breaks end sentences in report text ("FINDINGS:\nNo DVT"); split before they are
+    # folded into spaces.
+    for line in text.splitlines():
+        norm = normalize(line)
+        # "e.g." / "i.e." / "vs." would otherwise end a sentence.
+        norm = _ABBREVIATION.sub(lambda m: m.group(1).replace(".", ""), norm)
+        out.extend(p.strip() for p in _SENTENCE_END.split(norm) if p.strip())
+    return out
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = sorted({normalize(p) for p in phrases if p.strip()}, key=len, reverse=True)
+    body = "|".join(re.escape(a) for a in alternatives)
+    # Word edges only where the phrase itself starts/ends with a word character ("?" has none).
+    return re.compile(rf"(?<![\w/])(?:{body})(?![\w])" if body else r"(?!)")
+
+
+@lru_cache(maxsize=512)
+def _compiled(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return _phrase_pattern(phrases)
+
+
+_PRE_NEG_RE = _phrase_pattern(_PRE_NEGATION)
+_POST_NEG_RE = _phrase_pattern(_POST_NEGATION)
+_PSEUDO_RE = _phrase_pattern(_PSEUDO_NEGATION)
+_PRE_UNC_RE = re.compile(
+    r"(?<![\w/])(?:"
+    + "|".join(re.escape(t) for t in sorted(_PRE_UNCERTAIN, key=len, reverse=True) if t != "?")
+    + r")(?!\w)|(?:^|(?<=\s))\?"
+)
+_POST_UNC_RE = re.compile(
+    r"(?<![\w/])(?:"
+    + "|".join(re.escape(t) for t in sorted(_POST_UNCERTAIN, key=len, reverse=True) if t != "?")
+    + r")(?!\w)|(?<=\w)\s?\?"
+)
+_TERM_RE = _phrase_pattern(_TERMINATORS)
+# "non-phasic" must not count as "phasic", nor "non-occlusive" as "occlusive".
+_PREFIX_NEGATED = re.compile(r"\bnon[- ]$")
+# A post-negation trigger reaches back only this many words ("DVT ... was ruled out").
+_POST_SCOPE_WORDS = 6
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Split a sentence at commas, keeping comma-separated lists together.
+
+    "no edema, erythema or tenderness" stays one clause (a list ends with and/or/nor and its
+    items are short); "no DVT, swelling of the left leg" is two.
+    """
+    pieces = _CLAUSE_COMMA.split(sentence)
+    if len(pieces) == 1:
+        return pieces
+    clauses: list[str] = [pieces[0]]
+    for i, piece in enumerate(pieces[1:], start=1):
+        later = pieces[i:]
+        continues_list = len(piece.split()) <= _MAX_LIST_ITEM_WORDS and any(
+            _LIST_CLOSER.match(p) or _LIST_WORD.search(p) for p in later
+        )
+        if continues_list:
+            clauses[-1] = clauses[-1] + "," + piece
+        else:
+            clauses.append(piece)
+    return clauses
+
+
+def _segments(clause: str) -> list[tuple[int, int]]:
+    """Split a clause at termination words; returns (start, end) spans."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _TERM_RE.finditer(clause):
+        spans.append((start, m.start()))
+        start = m.start()
+    spans.append((start, len(clause)))
+    return spans
+
+
+def _masked(
+    segment: str, pattern: re.Pattern[str], pseudo: list[tuple[int, int]]
+) -> list[re.Match[str]]:
+    return [
+        m
+        for m in pattern.finditer(segment)
+        if not any(ps <= m.start() < pe for ps, pe in pseudo)
+    ]
+
+
+def _classify_segment(segment: str, phrase_re: re.Pattern[str]) -> list[Assertion]:
+    found: list[Assertion] = []
+    matches = [
+        m for m in phrase_re.finditer(segment) if not _PREFIX_NEGATED.search(segment[: m.start()])
+    ]
+    if not matches:
+        return found
+    pseudo = [(m.start(), m.end()) for m in _PSEUDO_RE.finditer(segment)]
+    pre_neg = _masked(segment, _PRE_NEG_RE, pseudo)
+    post_neg = _masked(segment, _POST_NEG_RE, [])
+    pre_unc = list(_PRE_UNC_RE.finditer(segment))
+    post_unc = list(_POST_UNC_RE.finditer(segment))
+    for m in matches:
+        if any(t.end() <= m.start() for t in pre_unc) or any(
+            _reaches_back(segment, t, m) for t in post_unc
+        ):
+            found.append(Assertion.UNCERTAIN)
+        elif any(t.end() <= m.start() for t in pre_neg) or any(
+            _reaches_back(segment, t, m) for t in post_neg
+        ):
+            found.append(Assertion.NEGATED)
+        else:
+            found.append(Assertion.AFFIRMED)
+    return found
+
+
+def _reaches_back(segment: str, trigger: re.Match[str], phrase: re.Match[str]) -> bool:
+    """A post-trigger negates a phrase ending a few words before it."""
+    if trigger.start() < phrase.end():
+        return False
+    return len(segment[phrase.end() : trigger.start()].split()) <= _POST_SCOPE_WORDS
+
+
+def _assertions(text: str, phrases: Iterable[str]) -> list[Assertion]:
+    key = tuple(phrases) if not isinstance(phrases, str) else (phrases,)
+    phrase_re = _compiled(key)
+    results: list[Assertion] = []
+    for sentence in sentences(text):
+        if not phrase_re.search(sentence):
+            continue
+        for clause in _clauses(sentence):
+            for start, end in _segments(clause):
+                results.extend(_classify_segment(clause[start:end], phrase_re))
+    return results
+
+
+def assertion(text: str, phrases: Iterable[str]) -> Assertion:
+    """How the text states any of `phrases`: affirmed anywhere wins, then uncertain, negated."""
+    found = _assertions(text, phrases)
+    if not found:
+        return Assertion.ABSENT
+    if Assertion.AFFIRMED in found:
+        return Assertion.AFFIRMED
+    if Assertion.UNCERTAIN in found:
+        return Assertion.UNCERTAIN
+    return Assertion.NEGATED
+
+
+def affirmed(text: str, phrases: Iterable[str]) -> bool:
+    """True when one of `phrases` occurs outside any negation or uncertainty scope."""
+    return assertion(text, phrases) is Assertion.AFFIRMED
+
+
+def negated(text: str, phrases: Iterable[str]) -> bool:
+    """True when the phrases occur, and every occurrence is negated (none affirmed/uncertain)."""
+    found = _assertions(text, phrases)
+    return bool(found) and all(a is Assertion.NEGATED for a in found)
+
+
+def has_any(text: str, phrases: Iterable[str]) -> bool:
+    """Plain whole-word occurrence of any phrase, ignoring negation."""
+    key = tuple(phrases) if not isinstance(phrases, str) else (phrases,)
+    return bool(_compiled(key).search(normalize(text)))
+
+
+# ---------------------------------------------------------------- numbers
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b|pct\b)")
+_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
+
+
+def percentages(text: str) -> list[float]:
+    """Every percentage in the text, in order ("72%", "72 %", "72 percent")."""
+    return [float(m.group(1)) for m in _PERCENT.finditer(normalize(text))]
+
+
+def lengths_mm(text: str) -> list[float]:
+    """Every length in the text converted to millimetres ("14 mm", "1.4 cm" -> 14.0)."""
+    out: list[float] = []
+    for m in _LENGTH.finditer(normalize(text)):
+        value = float(m.group(1))
+        out.append(round(value * 10, 6) if m.group(2).startswith("c") else value)
+    return out
