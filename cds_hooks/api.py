@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
 from cds_hooks import fhir_client, pathway, prefetch, service_catalog
-from cds_hooks.config import as_number
+from cds_hooks.config import as_bool, as_number
 from cds_hooks.errors import ApiError
 from cds_hooks.models import (
     CONTEXT_MODELS,
@@ -89,6 +89,14 @@ def _parse_request(
         cds_request = CdsRequest.model_validate(body)
     except ValidationError as exc:
         raise ApiError(400, describe_validation_error(exc), "invalid") from None
+    if (
+        cds_request.fhirServer
+        and current_app.config["FHIR_REQUIRE_HTTPS"]
+        and not cds_request.fhirServer.lower().startswith("https://")
+    ):
+        # 2.0.1: "The scheme MUST be https when production data is exchanged"; a bearer token
+        # must never travel in clear text.
+        raise ApiError(400, "fhirServer must use https", "security")
     if cds_request.hook != service.hook:
         raise ApiError(
             400, f"service {service.id} answers hook {service.hook!r}, not the hook sent", "invalid"
@@ -143,6 +151,8 @@ def invoke(service_id: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = int(as_number(app, "MAX_CONTENT_LENGTH", minimum=1))
+    pathway.check_settings(app.config)  # an invalid CDS_GUIDELINE_* fails the boot, not a call
+    app.config["FHIR_REQUIRE_HTTPS"] = as_bool(app, "FHIR_REQUIRE_HTTPS")
     fhir_client.init_app(app)
     # Validated once at startup: a catalog that breaks the models fails the boot, not a call.
     app.extensions["cds_discovery"] = _discovery()

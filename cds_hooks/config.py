@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes; larger bodies get 413
     "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
     "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
+    "FHIR_REQUIRE_HTTPS": False,  # refuse http:// fhirServer URLs (set true in production)
     "FHIR_CONNECT_TIMEOUT": 3.05,  # seconds
     "FHIR_READ_TIMEOUT": 10.0,  # seconds
     "FHIR_MAX_PAGES": 20,  # searchset pages followed per query

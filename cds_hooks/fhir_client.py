@@ -3,7 +3,7 @@
 One pooled `requests.Session` per app keeps TLS connections warm across calls. Cookies are
 refused: a session shared by every caller must never carry one EHR user's state into another's
 request. The bearer token is a transient secret: it is sent only to the origin of `fhirServer`,
-never logged, and scrubbed from any text we do log.
+never logged; nor is any exception text that could carry it (only exception types are).
 """
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ class FhirFetchError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.code = code
-
-
-def scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "[redacted]") if secret else text
 
 
 def _new_session() -> requests.Session:

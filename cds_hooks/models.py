@@ -11,10 +11,10 @@ autolaunchable example, `action.description` in the systemActions example). Pars
 
 from __future__ import annotations
 
-import re
+import logging
 import unicodedata
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -26,6 +26,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+logger = logging.getLogger(__name__)
 
 SUMMARY_MAX_CHARS = 139  # the spec: "<140-character summary"
 _ELLIPSIS = "…"
@@ -50,7 +52,7 @@ def _is_outgoing(info: ValidationInfo) -> bool:
 
 
 class _RequestModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="ignore")
 
     extension: dict[str, Any] | None = None
 
@@ -152,15 +154,7 @@ class OrderSignContext(PatientViewContext):
 
 
 class OrderSelectContext(OrderSignContext):
-    selections: list[str] = Field(min_length=1)
-
-    @field_validator("selections")
-    @classmethod
-    def _references(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not re.match(FHIR_REFERENCE_PATTERN, item):
-                raise ValueError("each selection must be a [ResourceType]/[id] reference")
-        return value
+    selections: list[Annotated[str, Field(pattern=FHIR_REFERENCE_PATTERN)]] = Field(min_length=1)
 
 
 CONTEXT_MODELS: dict[str, type[PatientViewContext]] = {
@@ -267,6 +261,9 @@ class Card(_ResponseModel):
     @field_validator("summary")
     @classmethod
     def _short_summary(cls, value: str) -> str:
+        if len(value) > SUMMARY_MAX_CHARS:
+            # Only the length: the wording is the producer's to fix, and is not logged.
+            logger.warning("card summary of %d characters truncated", len(value))
         return truncate_summary(value)
 
     @model_validator(mode="after")

@@ -34,12 +34,14 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from cds_hooks import store
+from cds_hooks.config import ConfigError, env_name
 
 EXTENSION_KEY = "cds_metrics"
 ACCESS_LOGGER = "cds_hooks.access"
 _HANDLER_MARK = "_cds_json_handler"
 _KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 _UNMATCHED_ENDPOINT = "<unmatched>"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -151,8 +153,8 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 entry[name] = value
         if record.exc_info:
-            # Exception text can quote request data; keep the type only, the stack is in Sentry-
-            # style tooling if one is attached, never in the shared log stream.
+            # Exception messages and tracebacks with locals can quote request data or tokens;
+            # the type is enough to correlate with the code path.
             entry["exception"] = record.exc_info[0].__name__ if record.exc_info[0] else "Error"
         return json.dumps(entry, ensure_ascii=False)
 
@@ -179,7 +181,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def _install_log_handler(app: Flask) -> None:
-    level = str(app.config.get("LOG_LEVEL") or "INFO").upper()
+    level = str(app.config.get("LOG_LEVEL") or "INFO").strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"{env_name('LOG_LEVEL')} must be one of {', '.join(_LOG_LEVELS)}")
     logger = logging.getLogger("cds_hooks")
     logger.setLevel(level)
     if any(getattr(h, _HANDLER_MARK, False) for h in logger.handlers):

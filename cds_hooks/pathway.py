@@ -118,11 +118,9 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Any]:
     bundle = context.get("draftOrders")
     if not isinstance(bundle, Mapping):
         raise ClinicalInputError("context.draftOrders must be a FHIR R4 Bundle")
-    # getattr: until the draft-order mapper is importable, nothing is caught here.
-    unsupported = getattr(fhir_mapping, "UnsupportedDraftOrders", ())
     try:
         return fhir_mapping.map_draft_orders(dict(bundle))
-    except unsupported as exc:
+    except fhir_mapping.UnsupportedDraftOrders as exc:
         raise ClinicalInputError(str(exc) or "draftOrders are not FHIR R4") from exc
 
 

@@ -113,6 +113,7 @@ def resolve(
         elif given is _ABSENT or _is_operation_outcome(given):
             jobs[key] = partial(_fetch, key, template, context, client)
         elif isinstance(given, dict) and isinstance(given.get("resourceType"), str):
+            _check_read_target(key, template, given, context)
             jobs[key] = partial(_complete, key, given, client)
         else:
             raise ApiError(400, f"prefetch.{key} must be a FHIR resource or null", "invalid")
@@ -126,6 +127,23 @@ def resolve(
             raise _unavailable(key, outcome.reason, outcome.code)
         resources.extend(outcome)
     return PatientData(resources=resources, retrieved=frozenset(jobs))
+
+
+def _check_read_target(
+    key: str, template: str, given: dict[str, Any], context: Mapping[str, Any]
+) -> None:
+    """A prefetched read must be the resource its template names: deciding on another
+    patient's record is the worst mistake a CDS service can make."""
+    if _is_search(template) or given.get("resourceType") == "Bundle" or "id" not in given:
+        return
+    try:
+        expected = render_template(template, context)
+    except UnresolvableTemplate:
+        return
+    actual = f"{given['resourceType']}/{quote(str(given['id']), safe='')}"
+    if actual != expected:
+        # The message names the key only: ids are patient data.
+        raise ApiError(400, f"prefetch.{key} is not the resource in the hook context", "invalid")
 
 
 _Outcome = list[dict[str, Any]] | FhirFetchError

@@ -121,12 +121,12 @@ def verify_request_token(
     token = _bearer_token(authorization)
     header = _unverified_header(token)
     algorithm = header.get("alg")
-    if algorithm not in ALLOWED_ALGORITHMS:
+    if not isinstance(algorithm, str) or algorithm not in ALLOWED_ALGORITHMS:
         # Decided before any key lookup so `none`/HS* tokens never touch key material.
-        raise Rejected("bad-alg", f"alg={algorithm!r}")
+        raise Rejected("bad-alg", f"alg={_short(algorithm)}")
     typ = header.get("typ")
     if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
-        raise Rejected("bad-typ", f"typ={typ!r}")
+        raise Rejected("bad-typ", f"typ={_short(typ)}")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise Rejected("no-kid")

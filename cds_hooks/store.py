@@ -15,8 +15,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import (
     JSON,
@@ -33,6 +36,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
     text,
 )
@@ -48,6 +52,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 JTI_PRUNE_INTERVAL_SECONDS = 60.0
 UNKNOWN_RECOMMENDATION = "unknown"
 READ_ONLY_OPTION = "cds_read_only"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SCHEMA_LOCK_KEY = 0x11AC_CD5  # arbitrary, constant: pg advisory lock id for schema creation
 
 log = logging.getLogger(__name__)
@@ -178,14 +183,34 @@ def build_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def alembic_config(connection: Connection) -> AlembicConfig:
+    """Alembic settings for this package's migrations, bound to an open connection."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; safe when several workers start at once."""
+    """Bring the schema to the newest migration; safe when several workers start at once."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Concurrent CREATE TABLE races on the catalog; SQLite is serialised by BEGIN
+            # Concurrent migrations would race on the catalog; SQLite is serialised by BEGIN
             # IMMEDIATE already.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        metadata.create_all(connection)
+        config = alembic_config(connection)
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables and {"feedback", "served_card", "seen_jti"} <= tables:
+            # Created by create_all before migrations existed: it is revision 0001.
+            alembic_command.stamp(config, "0001")
+        alembic_command.upgrade(config, "head")
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every table, migration history included (tests and local resets only)."""
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def init_app(app: Flask) -> None:

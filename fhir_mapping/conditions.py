@@ -103,6 +103,10 @@ _WHOLE_LEG_SITES = frozenset({"68367000", "26893007", "29836001", "182281004"})
 _LIMITED_SITES = frozenset({"56459004", "344001", "53840002", "30021000", "70258002"})
 _WHOLE_LEG_TEXT = ("thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle",
                    "whole limb", "entire limb", "whole lower limb")
+# A free-text note mentions the hip or groin for many reasons ("s/p hip replacement"); only
+# these explicit, non-negated statements of extent count there.
+_WHOLE_LEG_NOTE = ("whole leg", "entire leg", "groin to ankle", "thigh swelling",
+                   "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb")
 _LIMITED_TEXT = ("foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs",
                  "shin", "pretibial")
 
@@ -256,7 +260,10 @@ def _has(text: str, phrases: tuple[str, ...]) -> bool:
 
 
 def _pelvic_site(facts: _Facts) -> bool:
-    return _has(f"{facts.site_text} {facts.code_text} {facts.note}", vs.PELVIC_SITE_TEXT)
+    """A pelvic/iliac/inguinal/retroperitoneal/nodal site in bodySite, code text or note
+    ("no pelvic involvement" does not count)."""
+    text = f"{facts.site_text}. {facts.code_text}. {facts.note}"
+    return clinical_text.affirmed(text, vs.PELVIC_SITE_TEXT)
 
 
 def _dvt_level(facts: _Facts) -> VeinLevel:
@@ -325,8 +332,8 @@ def _iliac_compression(facts: _Facts) -> bool:
 def _extent(facts: _Facts) -> Extent:
     if facts.site_codes & {(SNOMED, c) for c in _WHOLE_LEG_SITES}:
         return Extent.WHOLE_LEG
-    text = f"{facts.site_text} {facts.code_text} {facts.note}"
-    if _has(text, _WHOLE_LEG_TEXT):
+    text = f"{facts.site_text} {facts.code_text}"
+    if _has(text, _WHOLE_LEG_TEXT) or clinical_text.affirmed(facts.note, _WHOLE_LEG_NOTE):
         return Extent.WHOLE_LEG
     if facts.site_codes & {(SNOMED, c) for c in _LIMITED_SITES} or _has(text, _LIMITED_TEXT):
         return Extent.LIMITED

@@ -22,6 +22,7 @@ from cds_hooks.guideline.findings import (
     StentSite,
 )
 
+from . import medications as medications_module
 from . import text as clinical_text
 from . import units
 from .fhir_types import (
@@ -211,7 +212,11 @@ def _service_kind(codes: set[tuple[str, str]], text: str) -> OrderKind | None:
         return OrderKind.IVC_FILTER
     if vs.THROMBOLYSIS.matches(codes) or clinical_text.affirmed(text, vs.THROMBOLYSIS_TEXT):
         return OrderKind.THROMBOLYSIS
-    if vs.VENOGRAPHY_IVUS.matches(codes) or clinical_text.affirmed(text, vs.VENOGRAPHY_IVUS_TEXT):
+    if vs.VENOGRAPHY_IVUS.matches(codes) or clinical_text.affirmed(text, vs.IVUS_TEXT):
+        return OrderKind.VENOGRAPHY_IVUS
+    if clinical_text.affirmed(text, vs.VENOGRAPHY_IVUS_TEXT) and not clinical_text.has_any(
+        text, vs.NOT_CATHETER_VENOGRAPHY_TEXT
+    ):
         return OrderKind.VENOGRAPHY_IVUS
     return None
 
@@ -426,14 +431,11 @@ def parse_stent_size(text: str) -> tuple[float | None, float | None]:
 def _medication_order(
     resource: Mapping[str, Any], ref: str, index: Index
 ) -> DraftOrder | None:
-    from .medications import medication_findings
-    from .medications import relevant as medication_relevant
-
-    if not medication_relevant(resource):
+    if not medications_module.relevant(resource):
         return None
     _require_r4(resource)
     medications = {k: v for k, v in index.items() if v.get("resourceType") == "Medication"}
-    found = medication_findings(resource, medications)
+    found = medications_module.medication_findings(resource, medications)
     thrombolytic = next((m for m in found if m.drug_class is DrugClass.THROMBOLYTIC), None)
     antithrombotic = next((m for m in found if m.drug_class in _ANTITHROMBOTIC), None)
     medication: Medication | None = thrombolytic or antithrombotic

@@ -131,17 +131,8 @@ Resolver = Mapping[str, Mapping[str, Any]]
 
 
 def relevant(resource: Mapping[str, Any]) -> bool:
-    """Cheap raw check: a current-status medication record naming a listed drug (or a
-    Medication reference).
-
-    Records whose status can never be current (stopped, completed...) are skipped here: the
-    guideline ignores them, and validating years of refills is most of a long record's cost.
-    `medication_findings` still maps them when called directly.
-    """
-    rtype = resource.get("resourceType")
-    if rtype not in MEDICATION_TYPES:
-        return False
-    if str(resource.get("status") or "").lower() not in _ACTIVE_STATUS[_KIND[str(rtype)]]:
+    """Cheap raw check: a medication record naming a listed drug (or a Medication reference)."""
+    if resource.get("resourceType") not in MEDICATION_TYPES:
         return False
     if resource.get("medicationReference") is not None:
         return True  # the named Medication is resolved only in convert
@@ -150,6 +141,19 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         if system == RXNORM and code in BY_RXNORM:
             return True
     return NAME_PATTERN.search(concept_text(concept)) is not None
+
+
+def may_be_current(resource: Mapping[str, Any]) -> bool:
+    """Whether a raw record's status can ever make it current (active request/statement,
+    completed or in-progress administration).
+
+    The record mapper skips the others before validation: the guideline ignores them, and
+    validating years of stopped refills would be most of a long record's cost.
+    """
+    kind = _KIND.get(str(resource.get("resourceType")))
+    if kind is None:
+        return False
+    return str(resource.get("status") or "").lower() in _ACTIVE_STATUS[kind]
 
 
 def convert(resource: Mapping[str, Any]) -> list[Medication]:

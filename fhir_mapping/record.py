@@ -164,7 +164,7 @@ def _convert(
 ) -> list[Any]:
     rtype = str(resource.get("resourceType") or "")
     if rtype in medications.MEDICATION_TYPES:
-        if not medications.relevant(resource):
+        if not (medications.may_be_current(resource) and medications.relevant(resource)):
             return []
         return medications.medication_findings(resource, medication_index)
     module = _converter(rtype)

@@ -65,10 +65,10 @@ _CROSS_SECTIONAL = frozenset(
 # Report text embedded as presentedForm larger than this is not decoded (cost bound).
 _MAX_PRESENTED_FORM_BYTES = 64_000
 
+# Applied to lower-cased text (`concept_text`): no case-insensitive matching needed.
 _RELEVANT_TEXT = re.compile(
     r"duplex|doppler|venous|venograph|venogram|phlebograph|ivus|intravascular|ctv|mrv"
-    r"|compression ultrasound|dvt",
-    re.IGNORECASE,
+    r"|compression ultrasound|dvt"
 )
 
 # Sentences naming the reason for the study, not its findings ("Indication: rule out DVT").
@@ -315,16 +315,38 @@ def result_from_text(text: str) -> Result:
     body = findings_text(text)
     if not body:
         return Result.UNKNOWN
-    state = clinical_text.assertion(body, vs.THROMBUS_TEXT)
-    if state is clinical_text.Assertion.AFFIRMED or clinical_text.affirmed(body, _POSITIVE_EXTRA):
+    acute = _without_chronic(body)
+    if clinical_text.affirmed(acute, vs.THROMBUS_TEXT) or clinical_text.affirmed(
+        acute, _POSITIVE_EXTRA
+    ):
         return Result.POSITIVE
-    if state is clinical_text.Assertion.UNCERTAIN:
+    state = clinical_text.assertion(body, vs.THROMBUS_TEXT)
+    if state in (clinical_text.Assertion.AFFIRMED, clinical_text.Assertion.UNCERTAIN):
+        # Only chronic thrombus, or a hedged statement: neither a new DVT nor its exclusion.
         return Result.UNKNOWN
     if state is clinical_text.Assertion.NEGATED or clinical_text.affirmed(
         body, vs.NORMAL_STUDY_TEXT
     ):
         return Result.NEGATIVE
     return Result.UNKNOWN
+
+
+_CHRONIC_THROMBUS = re.compile(
+    r"\b(?:chronic|old|residual|organi[sz]ed|recanali[sz]ed|post-?thrombotic)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:thrombus|thrombi|thrombosis|dvt|clot|deep vein thrombosis"
+    r"|deep venous thrombosis)\b"
+)
+_ACUTE_WORDS = ("acute", "new", "fresh", "subacute", "propagating", "propagation")
+
+
+def _without_chronic(text: str) -> str:
+    """The text with chronic-thrombus mentions blanked, unless a sentence also says acute."""
+    kept = []
+    for sentence in clinical_text.sentences(text):
+        if not clinical_text.affirmed(sentence, _ACUTE_WORDS):
+            sentence = _CHRONIC_THROMBUS.sub("chronic finding", sentence)
+        kept.append(sentence)
+    return ". ".join(kept)
 
 
 def _per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
@@ -378,11 +400,15 @@ def _strip(sentence: str, phrases: tuple[str, ...]) -> str:
     return sentence
 
 
-def waveform_from_text(text: str) -> Waveform | None:
-    """CFV Doppler waveform stated in text; None when no Doppler sentence states it."""
+def waveform_from_text(text: str, *, doppler: bool = False) -> Waveform | None:
+    """CFV Doppler waveform stated in text; None when no Doppler sentence states it.
+
+    `doppler` says the whole text is about the CFV Doppler (the value of a waveform
+    Observation), so a sentence needs no Doppler word of its own.
+    """
     states: set[Waveform] = set()
     for sentence in clinical_text.sentences(text):
-        strong = clinical_text.has_any(sentence, _STRONG_DOPPLER)
+        strong = doppler or clinical_text.has_any(sentence, _STRONG_DOPPLER)
         if not strong and not clinical_text.has_any(sentence, vs.DOPPLER_CONTEXT_TEXT):
             continue
         if clinical_text.has_any(sentence, _LESION_CONTEXT) and not strong:

@@ -2,7 +2,7 @@
 
 A small NegEx-style detector (Chapman et al. 2001): trigger phrases open a negation scope that
 runs forward (pre-negation: "no evidence of DVT") or backward (post-negation: "DVT was ruled
-out") until a clause terminator. clinical NLP packages that do this (negspacy, medspacy) need
+out") until a clause terminator. Clinical NLP packages that do this (negspacy, medspacy) need
 spaCy models from a model hub that this service cannot reach, and cost far more per report than
 these few regular expressions.
 
@@ -118,6 +118,9 @@ _POST_NEGATION = (
     "has resolved",
     "have resolved",
     "free",
+    "none",
+    "none seen",
+    "none identified",
 )
 
 # Phrases that look like a trigger but do not negate what follows them.
@@ -208,11 +211,6 @@ _TERMINATORS = (
     "still",
     "secondary to",
     "due to",
-    "cause of",
-    "source of",
-    "etiology of",
-    "consistent with",
-    "with evidence of",
     "there is",
     "there are",
     "there was",
@@ -224,8 +222,8 @@ _TERMINATORS = (
     "revealed",
 )
 
-# Sentence ends: ".", "!", ";", newline and ":" between sections ("IMPRESSION:"); a dot between
-# digits ("1.4 cm") or in "vs." / "e.g." is not a sentence end.
+# Sentence ends: ".", "!", ";" and line breaks; a dot between digits ("1.4 cm") or in "vs." /
+# "e.g." is not a sentence end. A colon is not one either: "DVT: negative" is one statement.
 _SENTENCE_END = re.compile(r"(?<![0-9])\.(?![0-9])|[!;\n\r]")
 _CLAUSE_COMMA = re.compile(r",")
 _ABBREVIATION = re.compile(r"\b(e\.g|i\.e|vs|approx|cf)\.")

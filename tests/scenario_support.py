@@ -106,6 +106,15 @@ def check_response(
         assert len(created) == len(codes), (rec_id, [codes_of(r) for r in created])
         for code in codes:
             assert any(code in codes_of(r) for r in created), (rec_id, code)
+    for rec_id, (dose_mg, period_h) in expect.get("dosing", {}).items():
+        (med,) = [
+            r for r in created_resources(by_id[rec_id]) if r["resourceType"] == "MedicationRequest"
+        ]
+        (dosage,) = med["dosageInstruction"]
+        assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == dose_mg, (rec_id, dosage)
+        assert dosage["doseAndRate"][0]["doseQuantity"]["code"] == "mg", (rec_id, dosage)
+        repeat = dosage["timing"]["repeat"]
+        assert (repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (1, period_h, "h")
     for rec_id, tokens in expect.get("forbidden", {}).items():
         for resource in created_resources(by_id[rec_id]):
             carried = codes_of(resource) | {resource["resourceType"]}

@@ -14,13 +14,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from importlib import import_module
 
+from cds_hooks.guideline.alternatives import edema_alternative_causes
+from cds_hooks.guideline.compression import (
+    bilateral_edema_systemic_cause,
+    compression_without_symptoms,
+    extrinsic_compression_treat_cause,
+    ivus_before_intervention,
+    mass_characterization,
+)
+from cds_hooks.guideline.dvt_rule_out import dvt_duplex_ultrasound, pelvic_venous_imaging
+from cds_hooks.guideline.dvt_treatment import (
+    anticoagulation_contraindicated_ivc_filter,
+    dvt_anticoagulation_lmwh,
+    thrombolysis_consider,
+)
 from cds_hooks.guideline.findings import DraftOrder, OrderKind, PatientRecord
 from cds_hooks.guideline.gate import order_in_scope
+from cds_hooks.guideline.order_safety import ivc_filter_not_indicated, thrombolysis_not_indicated
+from cds_hooks.guideline.post_stent import (
+    post_stent_antithrombotic_review,
+    post_stent_surveillance,
+)
 from cds_hooks.guideline.recommendation import Recommendation
 from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.guideline.state import PathwayState, derive_state
+from cds_hooks.guideline.stent_orders import stent_order_checks
+from cds_hooks.guideline.stent_selection import (
+    nivl_stent_candidate,
+    nivl_stent_criteria_incomplete,
+    nivl_stent_not_indicated,
+)
 
 __all__ = ["CATALOG_ORDER", "ORDER_IDS", "evaluate_orders", "evaluate_patient_view", "finalize"]
 
@@ -78,37 +102,25 @@ SUPPRESSES: dict[str, frozenset[str]] = {
     "nivl-stent-not-indicated": frozenset({"nivl-stent-criteria-incomplete"}),
 }
 
-# Patient-view rules as (module, function), in catalog order; every one takes the PathwayState.
-PATIENT_VIEW_RULES: tuple[tuple[str, str], ...] = (
-    ("dvt_rule_out", "dvt_duplex_ultrasound"),
-    ("dvt_rule_out", "pelvic_venous_imaging"),
-    ("dvt_treatment", "dvt_anticoagulation_lmwh"),
-    ("dvt_treatment", "anticoagulation_contraindicated_ivc_filter"),
-    ("dvt_treatment", "thrombolysis_consider"),
-    ("alternatives", "edema_alternative_causes"),
-    ("compression", "bilateral_edema_systemic_cause"),
-    ("compression", "ivus_before_intervention"),
-    ("compression", "compression_without_symptoms"),
-    ("compression", "mass_characterization"),
-    ("compression", "extrinsic_compression_treat_cause"),
-    ("stent_selection", "nivl_stent_candidate"),
-    ("stent_selection", "nivl_stent_criteria_incomplete"),
-    ("stent_selection", "nivl_stent_not_indicated"),
-    ("post_stent", "post_stent_antithrombotic_review"),
-    ("post_stent", "post_stent_surveillance"),
+# Patient-view rules in catalog order; every one takes the PathwayState.
+PATIENT_VIEW_RULES: tuple[Callable[[PathwayState], Recommendation | None], ...] = (
+    dvt_duplex_ultrasound,
+    pelvic_venous_imaging,
+    dvt_anticoagulation_lmwh,
+    anticoagulation_contraindicated_ivc_filter,
+    thrombolysis_consider,
+    edema_alternative_causes,
+    bilateral_edema_systemic_cause,
+    ivus_before_intervention,
+    compression_without_symptoms,
+    mass_characterization,
+    extrinsic_compression_treat_cause,
+    nivl_stent_candidate,
+    nivl_stent_criteria_incomplete,
+    nivl_stent_not_indicated,
+    post_stent_antithrombotic_review,
+    post_stent_surveillance,
 )
-
-
-def _rule(module: str, name: str) -> Callable[..., object]:
-    """Import a rule lazily, so that a missing module names itself instead of failing the
-    package import for every caller."""
-    try:
-        return getattr(import_module(f"{__name__}.{module}"), name)
-    except (ImportError, AttributeError) as exc:
-        raise ImportError(
-            f"guideline rule {module}.{name} is not available ({exc}); every rule module of "
-            "cds_hooks.guideline must be present"
-        ) from exc
 
 
 def evaluate_patient_view(
@@ -122,8 +134,8 @@ def evaluate_patient_view(
     state = derive_state(record, as_of=as_of, settings=settings)
     if not state.in_scope:
         return []
-    found = [_rule(module, name)(state) for module, name in PATIENT_VIEW_RULES]
-    return finalize((r for r in found if isinstance(r, Recommendation)), PATIENT_VIEW_IDS)
+    found = [rule(state) for rule in PATIENT_VIEW_RULES]
+    return finalize((r for r in found if r is not None), PATIENT_VIEW_IDS)
 
 
 def evaluate_orders(
@@ -153,22 +165,16 @@ def evaluate_orders(
 def _order_rules(
     state: PathwayState, orders: list[DraftOrder], in_scope: list[DraftOrder]
 ) -> list[Recommendation]:
-    from cds_hooks.guideline.order_safety import (
-        ivc_filter_not_indicated,
-        thrombolysis_not_indicated,
-    )
-
     found: list[Recommendation | None] = [
         ivc_filter_not_indicated(state, in_scope),
         thrombolysis_not_indicated(state, in_scope),
     ]
     if any(o.kind is OrderKind.STENT for o in in_scope):
         stents = [o for o in in_scope if o.kind is OrderKind.STENT]
-        found.extend(_rule("stent_orders", "stent_order_checks")(state, orders, stents))
+        found.extend(stent_order_checks(state, orders, stents))
     antithrombotics = [o for o in in_scope if o.kind is OrderKind.ANTITHROMBOTIC]
     if antithrombotics:
-        review = _rule("post_stent", "post_stent_antithrombotic_review")
-        found.append(review(state, drafted=antithrombotics))
+        found.append(post_stent_antithrombotic_review(state, drafted=antithrombotics))
     return [r for r in found if r is not None]
 
 

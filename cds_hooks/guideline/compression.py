@@ -97,6 +97,11 @@ def sides_match(a: Side, b: Side) -> bool:
     return a == b or Side.UNKNOWN in (a, b) or Side.BILATERAL in (a, b)
 
 
+def _documented_on(finding_side: Side, side: Side) -> bool:
+    """Is a finding documented on `side`? Unlike `sides_match`, an unknown side is not."""
+    return finding_side is side or finding_side is Side.BILATERAL
+
+
 def evidence_of(text: str, finding: object) -> Evidence:
     """Evidence for a finding dataclass (anything with `source` and `when`)."""
     source = getattr(finding, "source", None)
@@ -401,8 +406,9 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
     IVUS result on record. CT/MR findings never decide treatment alone" — S2: venography + IVUS
     before intervention; "IVUS finds 30% more >= 50% lesions than venography".
 
-    Decision: a compression finding without a side matches the swollen side (May-Thurner and
-    I87.1 rarely carry laterality; IVUS is what establishes the lesion).
+    Decision: the compression or mass must be documented on the swollen side (or both sides).
+    A finding without a side is never taken for the swollen side (input profile: unknown is
+    never treated as left or right); the card stays silent rather than guess.
     """
     side = unilateral_side(state)
     if side is None or is_bilateral(state):
@@ -412,8 +418,8 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
     leg = next((lg for lg in state.legs if lg.side is side), None)
     if leg is None or leg.dvt_status is not DvtStatus.EXCLUDED:
         return None
-    compression = [c for c in state.compression if sides_match(compression_side(c), side)]
-    masses = [m for m in state.masses if sides_match(m.side, side)]
+    compression = [c for c in state.compression if _documented_on(compression_side(c), side)]
+    masses = [m for m in state.masses if _documented_on(m.side, side)]
     if not compression and not masses:
         return None
     if not (significant_impact(state) or scrotal_edema(state)):

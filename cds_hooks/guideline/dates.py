@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 T = TypeVar("T")
 
 FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def _aware(when: datetime) -> datetime:
+    """Findings are timezone-aware by convention; a naive one is read as UTC rather than let a
+    comparison with an aware `as_of` fail the whole request."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _not_future(when: datetime, as_of: datetime) -> bool:
@@ -41,7 +47,10 @@ def within(
     """
     if (days is None) + (hours is None) + (months is None) != 2:
         raise ValueError("give exactly one of days, hours or months")
-    if when is None or not _not_future(when, as_of):
+    if when is None:
+        return False
+    when, as_of = _aware(when), _aware(as_of)
+    if not _not_future(when, as_of):
         return False
     if hours is not None:
         return as_of - when <= timedelta(hours=hours)

@@ -108,7 +108,7 @@ def pelvic_venous_imaging(state: PathwayState) -> Recommendation | None:
     if not legs:
         return None
     reasons = []
-    if any(leg.whole_leg and leg.negative_duplex_30d is not None for leg in legs):
+    if any(leg.whole_leg_persists for leg in legs):
         reasons.append("whole-leg swelling persists after a negative leg duplex")
     if any(leg.cfv_non_phasic is not None for leg in legs):
         reasons.append("the common femoral vein Doppler waveform is non-phasic")

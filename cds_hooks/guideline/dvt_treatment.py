@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from cds_hooks.guideline.clinical_status import cite
 from cds_hooks.guideline.dates import newest, within
 from cds_hooks.guideline.findings import Measure, Measurement
 from cds_hooks.guideline.recommendation import (
@@ -17,7 +18,7 @@ from cds_hooks.guideline.recommendation import (
     Recommendation,
     ServiceOrder,
 )
-from cds_hooks.guideline.state import PathwayState, cite
+from cds_hooks.guideline.state import PathwayState
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"

@@ -295,7 +295,8 @@ class Medication:
     ingredient: str  # lower-case generic name: "enoxaparin", "apixaban", "alteplase"...
     drug_class: DrugClass
     kind: MedicationKind = MedicationKind.REQUEST
-    status_active: bool = True  # request/statement status active (administration: completed/in-progress)
+    # request/statement status active (administration: completed or in-progress)
+    status_active: bool = True
     authored: datetime | None = None  # authoredOn / effective / dateAsserted
     valid_until: datetime | None = None  # dispenseRequest.validityPeriod.end
     dose: Dose | None = None  # None when the dose cannot be read
@@ -377,5 +378,6 @@ class DraftOrder:
     medication: Medication | None = None  # for thrombolytic/antithrombotic orders
     total_dose_mg: float | None = None  # thrombolytics: alteplase <= 2 mg is catheter clearance
     reason_text: str = ""  # lower-cased reasonCode/reasonReference text, for indication gating
-    reason_concepts: tuple[str, ...] = ()  # "dvt", "phlegmasia", "stroke", "mi", "pe", "catheter-occlusion"
+    # "dvt", "phlegmasia", "stroke", "mi", "pe", "catheter-occlusion"
+    reason_concepts: tuple[str, ...] = ()
     display: str = ""

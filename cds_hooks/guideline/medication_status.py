@@ -26,15 +26,10 @@ ENOXAPARIN_TREATMENT_MG = 60.0  # mg per dose (catalog)
 ENOXAPARIN_TREATMENT_MG_PER_KG = 1.0  # mg/kg per dose (catalog)
 ENOXAPARIN_IU_PER_MG = 100.0  # enoxaparin 1 mg = 100 anti-Xa IU (label)
 DALTEPARIN_TREATMENT_IU_PER_KG = 100.0  # IU/kg per dose (catalog)
-# The catalog gives no fixed-dose threshold for dalteparin/tinzaparin; without a weight, a dose
-# above the highest prophylactic dose (dalteparin 5,000 IU, tinzaparin 4,500 IU) is treatment.
-DALTEPARIN_PROPHYLACTIC_MAX_IU = 5000.0
-TINZAPARIN_PROPHYLACTIC_MAX_IU = 4500.0
-TINZAPARIN_TREATMENT_IU_PER_KG = 100.0  # not in the catalog; the dalteparin threshold is reused
 FONDAPARINUX_TREATMENT_MG = 5.0  # mg per dose (catalog)
-# Subcutaneous unfractionated heparin up to 7,500 U per dose is a prophylactic regimen
-# (5,000 U two or three times daily; 7,500 U twice daily); above that it is treatment.
-HEPARIN_SC_PROPHYLACTIC_MAX_U = 7500.0
+# Thresholds the catalog does not state (heparin SC, dalteparin/tinzaparin without a weight,
+# tinzaparin per kg) are GuidelineSettings fields: a prophylactic regimen is at most heparin
+# 7,500 U, dalteparin 5,000 IU or tinzaparin 4,500 IU per dose.
 # A weight-based dose rounded to the nearest mg may fall just under 1 mg/kg (70.4 kg -> 70 mg).
 ROUNDING_MG = 0.5
 
@@ -63,7 +58,9 @@ def is_current(med: Medication, as_of: datetime, settings: GuidelineSettings) ->
     return within(med.authored, as_of, months=settings.medication_request_months)
 
 
-def is_therapeutic_anticoagulant(med: Medication, weight_kg: float | None) -> bool:
+def is_therapeutic_anticoagulant(
+    med: Medication, weight_kg: float | None, settings: GuidelineSettings
+) -> bool:
     """Whether an anticoagulant record is at treatment dose (see the module docstring)."""
     name = med.ingredient.lower()
     if name in ALWAYS_THERAPEUTIC:
@@ -73,16 +70,19 @@ def is_therapeutic_anticoagulant(med: Medication, weight_kg: float | None) -> bo
         mg = _mg(dose)
         return mg is None or mg >= FONDAPARINUX_TREATMENT_MG
     if name == "heparin":
-        return _heparin_therapeutic(dose)
+        return _heparin_therapeutic(dose, settings.heparin_sc_prophylactic_max_u)
     if name == "enoxaparin":
         return _enoxaparin_therapeutic(dose, weight_kg)
     if name == "dalteparin":
         return _iu_lmwh_therapeutic(
-            dose, weight_kg, DALTEPARIN_TREATMENT_IU_PER_KG, DALTEPARIN_PROPHYLACTIC_MAX_IU
+            dose, weight_kg, DALTEPARIN_TREATMENT_IU_PER_KG, settings.dalteparin_prophylactic_max_iu
         )
     if name == "tinzaparin":
         return _iu_lmwh_therapeutic(
-            dose, weight_kg, TINZAPARIN_TREATMENT_IU_PER_KG, TINZAPARIN_PROPHYLACTIC_MAX_IU
+            dose,
+            weight_kg,
+            settings.tinzaparin_treatment_iu_kg,
+            settings.tinzaparin_prophylactic_max_iu,
         )
     # An anticoagulant this module does not know: treat as therapeutic rather than suggest a
     # second anticoagulant on top of it.
@@ -99,7 +99,7 @@ def _mg(dose: Dose | None) -> float | None:
     return dose.value
 
 
-def _heparin_therapeutic(dose: Dose | None) -> bool:
+def _heparin_therapeutic(dose: Dose | None, sc_prophylactic_max_u: float) -> bool:
     if dose is None:
         return True
     if dose.route == "intravenous":
@@ -108,7 +108,7 @@ def _heparin_therapeutic(dose: Dose | None) -> bool:
     if unit in _IU_PER_KG_UNITS:
         return True  # weight-based heparin is an infusion/treatment nomogram
     if unit in _IU_UNITS:
-        return dose.value > HEPARIN_SC_PROPHYLACTIC_MAX_U
+        return dose.value > sc_prophylactic_max_u
     return True  # unreadable unit: never risk double anticoagulation
 
 

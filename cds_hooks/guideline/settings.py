@@ -44,6 +44,11 @@ class GuidelineSettings:
     crcl_renal_dose_ml_min: float = 30.0  # CrCl (or eGFR) < this -> enoxaparin once daily
     weight_min_kg: float = 20.0  # implausible weights ignored
     weight_max_kg: float = 350.0
+    # Anticoagulant doses the catalog does not classify (therapeutic vs prophylactic)
+    heparin_sc_prophylactic_max_u: float = 7500.0  # SC UFH <= this U per dose = prophylaxis
+    dalteparin_prophylactic_max_iu: float = 5000.0  # no weight: > this IU per dose = treatment
+    tinzaparin_prophylactic_max_iu: float = 4500.0  # no weight: > this IU per dose = treatment
+    tinzaparin_treatment_iu_kg: float = 100.0  # >= this IU/kg per dose = treatment
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> GuidelineSettings:

@@ -167,6 +167,9 @@ def assess_nivl(state: PathwayState) -> NivlAssessment | None:
     side = unilateral or (lesion.side if lesion is not None else Side.UNKNOWN)
     if natures_on_side(state, side):
         return None
+    if unilateral is not None and lesion is not None and lesion.side is Side.UNKNOWN:
+        # Unknown is never treated as the swollen side: no candidate card on a guess.
+        missing.append("Side of the IVUS lesion (not recorded)")
 
     if bilateral:
         reasons.append("bilateral leg swelling (rarely NIVL; evaluate systemic causes)")

@@ -51,9 +51,10 @@ ABSENT_ANSWERS = codes("2667000", "260385009", "373067005")
 PRESENT_ANSWERS = codes("52101004", "10828004", "373066001")  # present, positive, yes
 QOL_YES = codes("373066001")
 QOL_NO = codes("373067005")
-# HL7 v3 ObservationInterpretation.
-POSITIVE_INTERPRETATION = codes("POS", "A", "AA", "DET", "H")
-NEGATIVE_INTERPRETATION = codes("NEG", "N", "ND")
+# HL7 v3 ObservationInterpretation. "Abnormal" is deliberately absent: an abnormal duplex may
+# show reflux without any thrombus.
+POSITIVE_INTERPRETATION = codes("POS", "DET")
+NEGATIVE_INTERPRETATION = codes("NEG", "ND", "N")
 
 # SNOMED body sites of the iliac veins and their mention in text.
 EXTERNAL_ILIAC_VEIN = "63507001"

@@ -61,6 +61,12 @@ VENOGRAPHY_IVUS = ValueSet(cpt=codes("37252", "37253", "75820", "75822", "75825"
 VENOGRAPHY_IVUS_TEXT = (
     "venography", "venogram", "phlebography", "ivus", "intravascular ultrasound",
 )  # fmt: skip
+IVUS_TEXT = ("ivus", "intravascular ultrasound")
+# CT / MR venography and duplex are imaging orders, not catheter venography.
+NOT_CATHETER_VENOGRAPHY_TEXT = (
+    "ct", "cta", "ctv", "mr", "mri", "mrv", "computed tomography", "magnetic resonance",
+    "duplex", "doppler",
+)  # fmt: skip
 
 # ---------------------------------------------------------------- reasons (indication gating)
 REASONS: dict[str, ValueSet] = {
@@ -85,7 +91,8 @@ REASONS: dict[str, ValueSet] = {
 }
 REASON_TEXT: dict[str, tuple[str, ...]] = {
     "dvt": ("dvt", "deep vein thrombosis", "deep venous thrombosis", "iliofemoral thrombosis",
-            "iliac vein thrombosis", "femoral vein thrombosis"),
+            "vein thrombosis", "venous thrombosis", "thrombosis of the iliac vein",
+            "thrombosis of the femoral vein"),
     "phlegmasia": ("phlegmasia", "cerulea dolens", "alba dolens", "venous gangrene"),
     "stroke": ("stroke", "cva", "cerebral infarction", "cerebrovascular accident",
                "ischemic stroke", "ischaemic stroke"),

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
-from cds_hooks import create_app, store
+from cds_hooks import create_app, pathway, service_catalog, store
 from cds_hooks.config import ConfigError
 
 SERVICE = "iliac-venous-pathway"
@@ -24,15 +24,29 @@ FEEDBACK = f"/cds-services/{SERVICE}/feedback"
 TOPIC = "urn:iliac-cds:recommendation"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'summary.sqlite'}"
+@pytest.fixture(scope="module")
+def postgres_url() -> str:
     url = os.environ.get("CDS_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("PostgreSQL variant: set CDS_TEST_POSTGRES_URL (.ci/run does) to run it")
     engine = store.build_engine(store.normalise_url(url))
-    store.metadata.drop_all(engine)  # each test starts from an empty schema
+    store.drop_schema(engine)  # the app creates the current schema from scratch
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'summary.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = store.build_engine(store.normalise_url(url))
+    with engine.begin() as connection:  # each test starts empty; TRUNCATE is cheap, DDL is not
+        existing = [
+            t.name for t in store.metadata.sorted_tables if inspect(connection).has_table(t.name)
+        ]
+        if existing:
+            connection.execute(text(f"TRUNCATE {', '.join(existing)}"))
     engine.dispose()
     return url
 
@@ -266,6 +280,8 @@ def test_remember_jti_shares_state_between_apps_on_one_database(tmp_path: Path) 
         assert store.remember_jti("j", "iss", expires) is True
     with second.app_context():
         assert store.remember_jti("j", "iss", expires) is False
+    store.close(first)
+    store.close(second)
 
 
 @pytest.mark.parametrize(
@@ -291,3 +307,48 @@ def test_unsupported_database_url_names_the_setting(app: Flask) -> None:
     app.config["DATABASE_URL"] = "mysql://u@db/cds"
     with pytest.raises(ConfigError, match="CDS_DATABASE_URL"):
         store.database_url(app)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", SUMMARY), ("POST", FEEDBACK)],
+)
+def test_feedback_endpoints_require_a_jwt_when_verification_is_on(
+    tmp_path: Path, method: str, path: str
+) -> None:
+    secured = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'jwt.sqlite'}"})
+
+    response = secured.test_client().open(path, method=method, json={"feedback": []})
+
+    assert response.status_code == 401
+    store.close(secured)
+
+
+def test_a_real_service_call_records_its_cards(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = [card("REC-STENT"), card("REC-STENT", "critical")]
+    # The clinical core has its own tests; here it only has to return cards.
+    monkeypatch.setattr(pathway, "run_service", lambda *_args, **_kwargs: served)
+    prefetch: dict[str, Any] = {key: None for key in service_catalog.PREFETCH_KEYS}
+    prefetch["patient"] = {"resourceType": "Patient", "id": "p1"}
+    call = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/u1", "patientId": "p1"},
+        "prefetch": prefetch,
+    }
+
+    response = client.post(f"/cds-services/{SERVICE}", json=call)
+    assert response.status_code == 200
+    assert [c["uuid"] for c in response.get_json()["cards"]] == [c["uuid"] for c in served]
+    client.post(FEEDBACK, json={"feedback": [accepted(served[1]["uuid"])]})
+
+    assert client.get(SUMMARY).get_json()["recommendations"] == {
+        "REC-STENT": {"served": 2, "accepted": 1, "overridden": 0, "acceptanceRate": 1.0}
+    }
+    with store.get_engine(app).connect() as connection:
+        hook_instances = {
+            row.hook_instance for row in connection.execute(select(store.served_card))
+        }
+    assert hook_instances == {call["hookInstance"]}

@@ -183,3 +183,11 @@ def test_database_down_at_start_is_reported_until_it_comes_back(tmp_path: Path) 
     assert client.get("/readyz").status_code == 200
     assert client.get(summary).status_code == 200
     store.close(app)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_operations_endpoints_need_no_token(tmp_path: Path, path: str) -> None:
+    secured = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.sqlite'}"})
+
+    assert secured.test_client().get(path).status_code == 200
+    store.close(secured)

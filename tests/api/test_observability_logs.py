@@ -14,6 +14,7 @@ from flask import Flask
 from pytest_httpserver import HTTPServer
 
 from cds_hooks import create_app, observability, pathway, service_catalog, store
+from cds_hooks.config import ConfigError
 
 SERVICE = "iliac-venous-pathway"
 ACCESS_TOKEN = "at-5f2c9e1d-SECRET-ACCESS-TOKEN"
@@ -205,3 +206,8 @@ def test_exception_text_is_not_logged() -> None:
 
     assert PATIENT_ID not in line
     assert json.loads(line)["exception"] == "ValueError"
+
+
+def test_bad_log_level_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="CDS_LOG_LEVEL"):
+        create_app({"LOG_LEVEL": "chatty", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})

@@ -292,7 +292,9 @@ def test_patient_read_404_is_412(
     client: FlaskClient, fhir: HTTPServer, base_url: str, outcomes: list[str]
 ) -> None:
     fhir.expect_request(f"/fhir/Patient/{PATIENT_ID}").respond_with_data("", status=404)
-    response = client.post(SERVICE, json=request_body(base_url, None))
+    prefetch: dict[str, Any] = dict.fromkeys(PREFETCH_KEYS)
+    del prefetch["patient"]
+    response = client.post(SERVICE, json=request_body(base_url, prefetch))
     assert response.status_code == 412
     assert "'patient'" in response.get_json()["issue"][0]["diagnostics"]
     assert outcomes == ["http-404"]
@@ -404,3 +406,14 @@ def test_one_session_is_shared_and_refuses_cookies(
     assert all("Cookie" not in request.headers for request, _ in fhir.log)
     session = client.application.extensions["cds_fhir_session"]
     assert len(session.cookies) == 0
+
+
+def test_first_failing_key_in_template_order_is_reported(
+    client: FlaskClient, fhir: HTTPServer, base_url: str, received: list[PatientData]
+) -> None:
+    # Nothing is served: every parallel fetch fails; the answer must not depend on which
+    # thread lost the race.
+    response = client.post(SERVICE, json=request_body(base_url, None))
+    assert response.status_code == 412
+    assert "'patient'" in response.get_json()["issue"][0]["diagnostics"]
+    assert received == []

@@ -173,3 +173,23 @@ def test_render_template_refuses_unresolvable_tokens(
 ) -> None:
     with pytest.raises(UnresolvableTemplate):
         render_template(template, context)
+
+
+@pytest.mark.parametrize(
+    "patient",
+    [
+        {"resourceType": "Patient", "id": "someone-else"},
+        {"resourceType": "Practitioner", "id": "p-1"},
+    ],
+)
+def test_prefetched_read_of_another_resource_is_400(
+    client: FlaskClient, received: list[PatientData], patient: dict[str, Any]
+) -> None:
+    prefetch = full_prefetch()
+    prefetch["patient"] = patient
+    response = client.post(SERVICE, json=request_with(prefetch))
+    assert response.status_code == 400
+    diagnostics = response.get_json()["issue"][0]["diagnostics"]
+    assert "prefetch.patient" in diagnostics
+    assert "someone-else" not in diagnostics
+    assert received == []

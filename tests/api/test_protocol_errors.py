@@ -233,3 +233,15 @@ def test_hook_instance_is_set_for_log_correlation(
     monkeypatch.setattr(pathway, "run_service", capture)
     client.post(SERVICE, json=pv_request(hookInstance="f00d-1"))
     assert seen == ["f00d-1"]
+
+
+def test_http_fhir_server_is_refused_when_https_is_required(
+    make_app: Callable[..., Flask],
+) -> None:
+    client = make_app(FHIR_REQUIRE_HTTPS=True).test_client()
+    response = client.post(SERVICE, json=pv_request(fhirServer="http://ehr.example.org/fhir"))
+    assert_outcome(response, 400, "fhirServer must use https")
+    assert (
+        client.post(SERVICE, json=pv_request(fhirServer="https://ehr.example.org/fhir")).status_code
+        == 200
+    )

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from pydantic import ValidationError
 
+from cds_hooks import pathway
 from cds_hooks.models import (
     CONTEXT_MODELS,
     Action,
@@ -23,6 +25,7 @@ from cds_hooks.models import (
     to_json,
     validate_outgoing,
 )
+from cds_hooks.service_catalog import PREFETCH_KEYS
 
 EXAMPLES = Path("/work/shared/cds-hooks-spec/examples")
 SPEC = EXAMPLES / "spec-2.0.1"
@@ -214,3 +217,22 @@ def test_card_fragments_round_trip_inside_a_card(fragment: str) -> None:
     card.update(load(SPEC / fragment))
     original = {"cards": [card]}
     assert to_json(CdsResponse.model_validate(copy.deepcopy(original))) == original
+
+
+@pytest.mark.parametrize(("name", "hook"), HOOK_CONTEXTS)
+def test_hook_library_contexts_pass_the_protocol_layer(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, name: str, hook: str
+) -> None:
+    # DSTU2/STU3 draft orders are accepted structurally; judging them is the clinical layer's job.
+    seen: list[dict[str, Any]] = []
+    monkeypatch.setattr(pathway, "run_service", lambda sid, ctx, *a, **k: seen.append(ctx) or [])
+    service = {
+        "patient-view": "iliac-venous-pathway",
+        "order-sign": "iliac-venous-order-safety",
+        "order-select": "iliac-venous-order-select",
+    }[hook]
+    body = wrap_hook_context(HOOKS_LIBRARY / name, hook)
+    body["prefetch"] = dict.fromkeys(PREFETCH_KEYS)
+    response = client.post(f"/cds-services/{service}", json=body)
+    assert response.status_code == 200
+    assert seen == [body["context"]]

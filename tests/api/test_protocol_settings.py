@@ -38,6 +38,7 @@ def test_every_setting_has_a_row_in_the_readme_settings_table() -> None:
         ("MAX_CONTENT_LENGTH", "big", "CDS_MAX_CONTENT_LENGTH"),
         ("CORS_ORIGINS", "sandbox.cds-hooks.org", "CDS_CORS_ORIGINS"),
         ("CORS_ALLOW_PRIVATE_NETWORK", "maybe", "CDS_CORS_ALLOW_PRIVATE_NETWORK"),
+        ("FHIR_REQUIRE_HTTPS", "sometimes", "CDS_FHIR_REQUIRE_HTTPS"),
     ],
 )
 def test_invalid_setting_stops_the_app_naming_the_variable(

@@ -305,12 +305,36 @@ def test_hs256_signed_with_the_public_key_is_rejected(
     assert jwks_server.fetches() == 0
 
 
-@pytest.mark.parametrize("alg", ["ES256", "RS256", "PS384", "EdDSA"])
+@pytest.mark.parametrize("alg", ["ES256", "RS256", "PS384", "EdDSA", "es384", ["ES384"], None])
 def test_other_algorithms_are_rejected(
-    client: FlaskClient, rejections: list[str], clock: FakeClock, alg: str
+    client: FlaskClient, rejections: list[str], clock: FakeClock, alg: Any
 ) -> None:
     token = unsigned_parts({"alg": alg, "kid": "es-1"}, {"iss": ISS}) + ".c2ln"
     assert_rejected(client.get(DISCOVERY, headers=bearer(token)), rejections, "bad-alg")
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ({"typ": "at+jwt"}, "bad-typ"),
+        ({"kid": None}, "no-kid"),
+        ({"kid": ""}, "no-kid"),
+    ],
+)
+def test_bad_jose_header_fields(
+    client: FlaskClient,
+    rejections: list[str],
+    mint: Callable[..., str],
+    header: dict[str, Any],
+    reason: str,
+) -> None:
+    token = mint(headers=header)
+    assert_rejected(client.get(DISCOVERY, headers=bearer(token)), rejections, reason)
+
+
+def test_typ_jwt_in_any_case_is_accepted(client: FlaskClient, mint: Callable[..., str]) -> None:
+    token = mint(headers={"typ": "jwt"})
+    assert client.get(DISCOVERY, headers=bearer(token)).status_code == 200
 
 
 def test_key_of_another_type_than_the_header_alg(

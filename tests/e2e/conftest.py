@@ -71,6 +71,9 @@ class LiveServers:
         self._wait_ready(base_url, process, log_path)
         return base_url
 
+    def base_urls(self) -> list[str]:
+        return list(self._processes)
+
     def output(self, base_url: str) -> str:
         return self._processes[base_url][1].read_text(errors="replace")
 
@@ -109,3 +112,6 @@ def live_server(tmp_path: Path) -> Iterator[LiveServers]:
         yield servers
     finally:
         servers.stop_all()
+        # pytest shows captured output only for failing tests: the server's side of the story.
+        for base_url in servers.base_urls():
+            print(f"--- {base_url} output (tail) ---\n{servers.output(base_url)[-6000:]}")

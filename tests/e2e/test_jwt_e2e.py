@@ -7,14 +7,8 @@ fetches keys over real HTTP exactly as it would from an EHR.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -27,14 +21,6 @@ from pytest_httpserver import HTTPServer
 pytestmark = pytest.mark.e2e
 
 ISS = "https://e2e-ehr.example.org"
-REPO = Path(__file__).resolve().parents[2]
-STARTUP_LIMIT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,51 +36,16 @@ def jwks_url(httpserver: HTTPServer, signing_key: Any) -> str:
     return httpserver.url_for("/jwks.json")
 
 
-@pytest.fixture
-def server(tmp_path: Path, jwks_url: str) -> Iterator[tuple[str, Path]]:
-    """Base URL of `flask --app cds_hooks run` trusting ISS, and the file holding its log."""
-    port = free_port()
+@pytest.fixture(params=["flask", "gunicorn"])
+def base_url(request: pytest.FixtureRequest, live_server: Any, jwks_url: str) -> str:
+    """A real server process (tests/e2e/conftest.py) trusting ISS; gunicorn runs 2 workers,
+    so a replay may land on another process than the first use and must still be caught."""
     env = {
-        **os.environ,
         "CDS_REQUIRE_JWT": "true",
         "CDS_JWT_ISSUERS": json.dumps({ISS: {"jku": jwks_url}}),
-        "CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'cds.sqlite'}",
         "CDS_PUBLIC_BASE_URL": "",
     }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "cds_hooks", "run"]
-            + ["--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process)
-        yield base, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}")
-        try:
-            requests.get(f"{base}/healthz", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    pytest.fail("server did not start")
+    return str(live_server(env, server=request.param))
 
 
 def token(key: Any, audience: str) -> str:
@@ -111,26 +62,27 @@ def assert_unauthorized(response: requests.Response) -> None:
 
 
 def test_valid_forged_and_replayed_tokens(
-    server: tuple[str, Path], signing_key: Any, httpserver: HTTPServer
+    live_server: Any, base_url: str, signing_key: Any, httpserver: HTTPServer
 ) -> None:
-    base, log_path = server
-    discovery = f"{base}/cds-services"
+    discovery = f"{base_url}/cds-services"
     valid = token(signing_key, discovery)
 
     accepted = requests.get(discovery, headers={"Authorization": f"Bearer {valid}"}, timeout=10)
     assert accepted.status_code == 200
     assert accepted.json()["services"]
-    assert len(httpserver.log) == 1  # the service fetched the issuer's keys over HTTP
+    # The service fetched the issuer's keys over HTTP (once per worker process).
+    assert httpserver.log and {r.path for r, _ in httpserver.log} == {"/jwks.json"}
 
     forged = token(ec.generate_private_key(ec.SECP384R1()), discovery)
     assert_unauthorized(
         requests.get(discovery, headers={"Authorization": f"Bearer {forged}"}, timeout=10)
     )
 
-    replayed = requests.get(discovery, headers={"Authorization": f"Bearer {valid}"}, timeout=10)
-    assert_unauthorized(replayed)
+    for _ in range(4):  # several tries, so that with gunicorn more than one worker sees it
+        replayed = requests.get(discovery, headers={"Authorization": f"Bearer {valid}"}, timeout=10)
+        assert_unauthorized(replayed)
 
-    service = f"{base}/cds-services/iliac-venous-pathway"
+    service = f"{base_url}/cds-services/iliac-venous-pathway"
     wrong_endpoint = requests.post(
         service,
         json={},
@@ -139,7 +91,7 @@ def test_valid_forged_and_replayed_tokens(
     )
     assert_unauthorized(wrong_endpoint)
 
-    server_log = log_path.read_text(errors="replace")
+    server_log = live_server.output(base_url)
     for sent in (valid, forged):
         assert sent.split(".")[1] not in server_log and sent.split(".")[2] not in server_log
     assert "replay" in server_log and "bad-signature" in server_log

@@ -273,7 +273,13 @@ def test_ivus_work_up_needs_compression_on_the_swollen_side() -> None:
         imaging=[study(Modality.DUPLEX, Side.LEFT, 5)],
         diagnoses=[diagnosis(Concept.ILIAC_COMPRESSION, Side.UNKNOWN, 30)],
     )
-    assert ivus_before_intervention(direct_state(i87)) is not None
+    # Unknown is never taken for the swollen side: silent rather than guess.
+    assert ivus_before_intervention(direct_state(i87)) is None
+    i87_left = work_up(
+        imaging=[study(Modality.DUPLEX, Side.LEFT, 5)],
+        diagnoses=[diagnosis(Concept.ILIAC_COMPRESSION, Side.LEFT, 30)],
+    )
+    assert ivus_before_intervention(direct_state(i87_left)) is not None
 
 
 def test_ivus_work_up_needs_quality_of_life_impact_or_scrotal_edema() -> None:

@@ -334,3 +334,11 @@ def test_future_dated_findings_beyond_a_day_are_ignored() -> None:
 
     future = replace(diagnosis(Concept.MAJOR_BLEEDING), recorded=AS_OF + timedelta(days=3))
     assert state_of(record(diagnoses=[future])).anticoagulation_contraindicated is False
+
+
+def test_unstated_dose_thresholds_are_settings() -> None:
+    heparin = medication("heparin", 7500, "U", route="subcutaneous")
+    default = state_of(record(medications=[heparin]))
+    assert default.therapeutic_anticoagulation is False
+    stricter = state_of(record(medications=[heparin]), heparin_sc_prophylactic_max_u=5000)
+    assert stricter.therapeutic_anticoagulation is True

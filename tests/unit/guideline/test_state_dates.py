@@ -77,3 +77,9 @@ def test_newest_skips_undated() -> None:
     assert newest([("b", None)], lambda i: i[1]) is None
     assert iso_day(days_ago(1)) == "2026-11-26"
     assert iso_day(None) == ""
+
+
+def test_a_naive_datetime_is_read_as_utc() -> None:
+    naive = days_ago(30).replace(tzinfo=None)
+    assert within(naive, AS_OF, days=30) is True
+    assert within(naive, AS_OF, days=29) is False

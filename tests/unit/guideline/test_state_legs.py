@@ -338,3 +338,30 @@ def test_cfv_waveform_from_the_duplex_conclusion_counts() -> None:
     state = state_of(record(swellings=[swelling(Side.LEFT, 10, Extent.LIMITED)], imaging=[duplex]))
     assert leg(state).pelvic_imaging_trigger is True
     assert leg(state).dvt_status is DvtStatus.NOT_EXCLUDED
+
+
+def observation(days: int, extent: Extent = Extent.WHOLE_LEG) -> Swelling:
+    return replace(
+        swelling(Side.LEFT, None, extent, ref="Observation/exam"), recorded=days_ago(days)
+    )
+
+
+@pytest.mark.parametrize(
+    ("exam_days", "trigger"),
+    [(5, True), (4, True), (6, False)],
+    ids=["same-day-as-duplex", "after-duplex", "before-duplex"],
+)
+def test_whole_leg_exam_observation_persists_only_if_dated_on_or_after_the_duplex(
+    exam_days: int, trigger: bool
+) -> None:
+    state = state_of(record(swellings=[observation(exam_days)], imaging=[study(days=5)]))
+    assert leg(state).whole_leg is True
+    assert leg(state).whole_leg_persists is trigger
+    assert leg(state).pelvic_imaging_trigger is trigger
+    expected = DvtStatus.NOT_EXCLUDED if trigger else DvtStatus.EXCLUDED
+    assert leg(state).dvt_status is expected
+
+
+def test_active_whole_leg_condition_persists_whatever_its_date() -> None:
+    state = state_of(record(swellings=whole_left(20), imaging=[study(days=5)]))
+    assert leg(state).whole_leg_persists is True

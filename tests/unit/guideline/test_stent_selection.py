@@ -119,11 +119,14 @@ def test_newest_ivus_result_on_the_side_wins() -> None:
     assert fired(direct_state(older_low)) == CANDIDATE
 
 
-def test_unknown_side_ivus_matches_the_swollen_side() -> None:
+def test_unknown_side_ivus_is_never_taken_for_the_swollen_side() -> None:
     rec = nivl_record(
         ivus_stenoses=[ivus(70, Side.UNKNOWN)], lesion_behaviors=[lesion(side=Side.UNKNOWN)]
     )
-    assert fired(direct_state(rec)) == CANDIDATE
+    assert fired(direct_state(rec)) == INCOMPLETE
+    card = nivl_stent_criteria_incomplete(direct_state(rec))
+    assert card is not None
+    assert any("Side of the IVUS lesion" in m for m in card.missing)
 
 
 def test_lesion_on_the_other_side_is_not_indicated() -> None:

@@ -646,3 +646,38 @@ def test_stent_history_code_needs_iliac_vein_site(code: str) -> None:
 def test_relevant_is_false_for_unrelated_conditions() -> None:
     assert not conditions.relevant(condition(SNOMED, "444814009", text="Viral sinusitis"))
     assert not conditions.relevant({"resourceType": "Observation"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2020", datetime(2020, 1, 1, tzinfo=UTC)), ("2020-03", datetime(2020, 3, 1, tzinfo=UTC))],
+)
+def test_partial_onset_dates_are_the_first_day(value: str, expected: datetime) -> None:
+    (dvt,) = diagnoses(condition(ICD, "I82.412", onsetDateTime=value))
+    assert dvt.onset == expected
+
+
+def test_onset_period_start() -> None:
+    (dvt,) = diagnoses(condition(ICD, "I82.412", onsetPeriod={"start": "2026-11-01"}))
+    assert dvt.onset == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("note", "extent"),
+    [
+        ("Swelling of the whole leg since Monday", Extent.WHOLE_LEG),
+        ("Pitting edema from groin to ankle", Extent.WHOLE_LEG),
+        ("Status post hip replacement 2019", Extent.UNKNOWN),
+        ("Calf tender on palpation", Extent.UNKNOWN),
+        ("No thigh swelling", Extent.UNKNOWN),
+    ],
+)
+def test_swelling_extent_from_notes_needs_an_explicit_statement(note: str,
+                                                                extent: Extent) -> None:
+    (swelling,) = swellings(condition(ICD, "R22.42", note=note))
+    assert swelling.extent is extent
+
+
+def test_negated_pelvic_site_does_not_gate_in_a_generic_code() -> None:
+    resource = condition(ICD, "R59.9", note="No pelvic or inguinal nodes; cervical nodes only")
+    assert Concept.PELVIC_MASS not in concepts(resource)

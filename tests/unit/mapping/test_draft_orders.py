@@ -259,6 +259,13 @@ def test_venography_ivus(code: dict[str, Any]) -> None:
     assert one(service(code)).kind is OrderKind.VENOGRAPHY_IVUS
 
 
+@pytest.mark.parametrize(
+    "text", ["CT venography abdomen and pelvis", "MR venogram pelvis", "Venous duplex, left leg"]
+)
+def test_cross_sectional_venography_is_not_catheter_venography(text: str) -> None:
+    assert map_draft_orders(bundle(service({"text": text}))) == []
+
+
 def test_unrelated_service_request_is_dropped() -> None:
     assert map_draft_orders(bundle(service({"text": "Lipid panel"}))) == []
 

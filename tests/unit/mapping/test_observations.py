@@ -289,6 +289,23 @@ def test_absent_swelling(fields: dict[str, Any]) -> None:
     assert not swelling.present
 
 
+def test_coded_swelling_without_value_is_present() -> None:
+    found = observations.convert(obs({"coding": [{"system": SNOMED, "code": "449614009"}]}))
+    assert only(found, Swelling).present
+
+
+def test_swelling_with_unreadable_value_yields_nothing() -> None:
+    found = observations.convert(obs(cc(SNOMED, "449614009"), valueString="see notes"))
+    assert found == []
+
+
+@pytest.mark.parametrize("code", ["A", "H"])
+def test_abnormal_duplex_interpretation_is_not_positive(code: str) -> None:
+    found = observations.convert(obs(cc(LOINC, "39432-0"), interpretation=[cc(
+        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", code)]))
+    assert only(found, ImagingStudy).result is Result.UNKNOWN
+
+
 def test_absent_swelling_text_only() -> None:
     found = observations.convert(obs({"text": "Lower extremity exam"}, valueString="No edema"))
     assert not only(found, Swelling).present
@@ -483,6 +500,8 @@ def test_lesion_behavior_unstated_is_unknown_not_fixed() -> None:
         (cc(LOCAL, "non-phasic"), Waveform.NON_PHASIC),
         ({"text": "monophasic continuous flow"}, Waveform.NON_PHASIC),
         ({"text": "normal phasic flow"}, Waveform.PHASIC),
+        ({"text": "Monophasic"}, Waveform.NON_PHASIC),
+        ({"text": "Respirophasic"}, Waveform.PHASIC),
     ],
 )
 def test_cfv_waveform(value: dict[str, Any], waveform: Waveform) -> None:

@@ -137,3 +137,13 @@ def test_bad_input_is_skipped_and_logged_without_content(caplog: pytest.LogCaptu
 
 def test_empty_input() -> None:
     assert map_record([]) == PatientRecord()
+
+
+def test_medication_records_that_can_never_be_current_are_skipped() -> None:
+    def order(mid: str, status: str) -> dict[str, Any]:
+        return {"resourceType": "MedicationRequest", "id": mid, "status": status,
+                "intent": "order", "subject": {"reference": "Patient/p1"},
+                "medicationCodeableConcept": {"text": "apixaban 5 mg"}}
+
+    record = map_record([order("a", "active"), order("s", "stopped"), order("c", "completed")])
+    assert [m.source.refs for m in record.medications] == [("MedicationRequest/a",)]

@@ -38,6 +38,8 @@ THROMBUS = ("thrombus", "dvt", "deep vein thrombosis", "deep venous thrombosis")
         "No edema, erythema, or thrombus.",
         "IMPRESSION: No DVT",
         "DVT: negative",
+        "Thrombus: none seen.",
+        "Deep vein thrombosis: none",
     ],
 )
 def test_negated_statements(text: str) -> None:
@@ -182,3 +184,13 @@ def test_percentages(text: str, expected: list[float]) -> None:
 )
 def test_lengths_mm(text: str, expected: list[float]) -> None:
     assert lengths_mm(text) == expected
+
+
+def test_consistent_with_does_not_end_a_negation() -> None:
+    assert negated("No findings consistent with DVT.", ["dvt"])
+    assert affirmed("Findings consistent with DVT.", ["dvt"])
+
+
+def test_termination_word_ends_the_scope() -> None:
+    assert affirmed("No reflux, although thrombus in the CFV", ["thrombus"])
+    assert affirmed("No reflux; duplex shows thrombus in the CFV", ["thrombus"])

@@ -1,0 +1,275 @@
+"""Patient-level facts of the catalog's "Pathway state": acute DVT and its level, prior VTE,
+anticoagulation and heparin contraindications, severe hypotension, limb-threatening ischemia,
+pregnancy and weight. Each function reads findings and returns the evidence that made the fact
+true (empty = false), so that cards can cite it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cds_hooks.guideline.dates import iso_day, newest, within
+from cds_hooks.guideline.findings import (
+    Concept,
+    Diagnosis,
+    ImagingStudy,
+    Measure,
+    Measurement,
+    Modality,
+    PatientRecord,
+    Result,
+    Side,
+    Source,
+    VeinLevel,
+)
+from cds_hooks.guideline.recommendation import Evidence
+from cds_hooks.guideline.settings import GuidelineSettings
+
+LATERAL = (Side.LEFT, Side.RIGHT)
+VENOUS_IMAGING_FOR_DVT = (Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
+PELVIC_VENOGRAPHY = (Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
+# Words in a DVT's site text that place it at or above the popliteal vein (catalog: proximal).
+PROXIMAL_SITE_WORDS = ("iliac", "femoral", "popliteal", "pelvic", "vena cava")
+DISTAL_SITE_WORDS = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius")
+PREGNANT = 1.0  # Measure.PREGNANCY_STATUS value meaning pregnant
+RESULT_TEXT = {
+    Result.POSITIVE: "DVT found",
+    Result.NEGATIVE: "no DVT",
+    Result.UNKNOWN: "result not stated",
+}
+MODALITY_TEXT = {
+    Modality.DUPLEX: "venous duplex",
+    Modality.CT_VENOGRAPHY: "CT venography",
+    Modality.MR_VENOGRAPHY: "MR venography",
+    Modality.CONTRAST_CT_MRI: "contrast CT/MRI",
+    Modality.VENOGRAPHY_IVUS: "venography/IVUS",
+}
+
+
+def cite(text: str, source: Source, when: datetime | None) -> Evidence:
+    """Evidence for a card: the finding's FHIR references and the day it is dated."""
+    return Evidence(text=text, refs=source.refs, date=iso_day(when))
+
+
+def sides_of(side: Side) -> frozenset[Side]:
+    """A bilateral finding concerns both legs; UNKNOWN stays unknown (never left or right)."""
+    return frozenset(LATERAL) if side is Side.BILATERAL else frozenset({side})
+
+
+def covers(finding_side: Side, leg_side: Side) -> bool:
+    """A lateralized finding covers its own leg; bilateral covers both; unknown covers none."""
+    if finding_side is Side.UNKNOWN:
+        return False
+    return finding_side is Side.BILATERAL or finding_side is leg_side
+
+
+def is_current_diagnosis(d: Diagnosis) -> bool:
+    """Active and not merely suspected (refuted records never reach the guideline)."""
+    return d.active and not d.suspected
+
+
+def compression_side(c: Diagnosis | ImagingStudy) -> Side:
+    if isinstance(c, ImagingStudy):
+        return c.compression_side or Side.UNKNOWN
+    return c.side
+
+
+def acute_dvts(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> tuple[Diagnosis | ImagingStudy, ...]:
+    """Catalog: an acute DVT "not suspected, with onset, recorded date or the positive imaging
+    within 30 days; or a positive duplex / CT / MR venography within 30 days. Older or resolved
+    DVT = prior VTE only." The onset wins over the recorded date when both exist (a DVT that
+    began two months ago and was charted today is not acute)."""
+    days = settings.acute_dvt_days
+    diagnoses = tuple(
+        d
+        for d in record.diagnoses
+        if d.concept is Concept.DVT and is_current_diagnosis(d) and within(d.when, as_of, days=days)
+    )
+    imaging = tuple(
+        i
+        for i in record.imaging
+        if i.modality in VENOUS_IMAGING_FOR_DVT
+        and i.result is Result.POSITIVE
+        and within(i.when, as_of, days=days)
+    )
+    return diagnoses + imaging
+
+
+def dvt_level(f: Diagnosis | ImagingStudy) -> VeinLevel:
+    """Proximal = popliteal or above. A positive pelvic CT/MR venography images the iliac veins."""
+    if isinstance(f, ImagingStudy):
+        return VeinLevel.PROXIMAL if f.modality in PELVIC_VENOGRAPHY else VeinLevel.UNKNOWN
+    if f.level is not VeinLevel.UNKNOWN:
+        return f.level
+    site = f.site_text.lower()
+    if any(word in site for word in PROXIMAL_SITE_WORDS):
+        return VeinLevel.PROXIMAL
+    if any(word in site for word in DISTAL_SITE_WORDS):
+        return VeinLevel.DISTAL
+    return VeinLevel.UNKNOWN
+
+
+def is_iliac_dvt(f: Diagnosis | ImagingStudy) -> bool:
+    if isinstance(f, ImagingStudy):
+        return f.modality in PELVIC_VENOGRAPHY
+    return "iliac" in f.site_text.lower()
+
+
+def cite_dvt(f: Diagnosis | ImagingStudy) -> Evidence:
+    if isinstance(f, ImagingStudy):
+        caveat = " (preliminary)" if f.preliminary else ""
+        text = f"Positive {MODALITY_TEXT[f.modality]} for DVT ({f.side}){caveat}"
+        return cite(text, f.source, f.when)
+    return cite(f"Acute DVT, {dvt_level(f)} ({f.side})", f.source, f.when)
+
+
+def prior_vte(record: PatientRecord) -> bool:
+    """Catalog: "any DVT or PE, active, old or resolved, or a history code"."""
+    vte = (Concept.DVT, Concept.PULMONARY_EMBOLISM, Concept.VTE_HISTORY, Concept.CHRONIC_DVT)
+    return any(d.concept in vte and not d.suspected for d in record.diagnoses) or any(
+        i.modality in VENOUS_IMAGING_FOR_DVT and i.result is Result.POSITIVE for i in record.imaging
+    )
+
+
+def newest_weight(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> Measurement | None:
+    """Newest plausible weight (kg) within the labs window; implausible values are ignored."""
+    return newest(
+        [
+            m
+            for m in record.measurements
+            if m.measure is Measure.WEIGHT
+            and settings.weight_min_kg <= m.value <= settings.weight_max_kg
+            and within(m.when, as_of, days=settings.labs_days)
+        ],
+        lambda m: m.when,
+    )
+
+
+def anticoagulation_contraindications(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> tuple[Evidence, ...]:
+    """Catalog: "major bleeding active within 30 days [...], or platelets < 50 x10^9/L on the
+    latest count within 7 days". An active major bleed with no date at all is kept: suggesting
+    anticoagulation to a patient who may be bleeding is the worse error."""
+    found = [
+        cite("Major bleeding (active)", d.source, d.when)
+        for d in record.diagnoses
+        if d.concept is Concept.MAJOR_BLEEDING
+        and is_current_diagnosis(d)
+        and (d.when is None or within(d.when, as_of, days=settings.major_bleeding_days))
+    ]
+    latest = newest(
+        [
+            m
+            for m in record.measurements
+            if m.measure is Measure.PLATELETS
+            and within(m.when, as_of, days=settings.platelets_days)
+        ],
+        lambda m: m.when,
+    )
+    if latest is not None and latest.value < settings.platelets_min_e9_per_l:
+        found.append(cite(f"Platelets {latest.value:g} x10^9/L", latest.source, latest.when))
+    return tuple(found)
+
+
+def heparin_contraindications(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> tuple[Evidence, ...]:
+    """Catalog: "heparin-induced thrombocytopenia (D75.82x) active or recorded within 12 months,
+    or an active, non-refuted AllergyIntolerance to heparin or any LMWH"."""
+    found = []
+    for d in record.diagnoses:
+        if d.concept is Concept.HIT and (
+            d.active or within(d.when, as_of, months=settings.hit_months)
+        ):
+            found.append(cite("Heparin-induced thrombocytopenia", d.source, d.when))
+        elif d.concept is Concept.HEPARIN_ALLERGY and d.active:
+            found.append(cite("Allergy to heparin/LMWH", d.source, d.when))
+    return tuple(found)
+
+
+def severe_hypotension(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> tuple[Evidence, ...]:
+    """Catalog: "systolic < 90 mm[Hg] on a reading within 24 h, or shock recorded within 72 h
+    or whose encounter is the hook's context.encounterId"."""
+    found = [
+        cite(f"Systolic BP {m.value:g} mm[Hg]", m.source, m.when)
+        for m in record.measurements
+        if m.measure is Measure.SYSTOLIC_BP
+        and m.value < settings.systolic_severe_mmhg
+        and within(m.when, as_of, hours=settings.systolic_hours)
+    ]
+    found += [
+        cite("Shock", d.source, d.when)
+        for d in record.diagnoses
+        if d.concept is Concept.SHOCK
+        and is_current_diagnosis(d)
+        and (
+            within(d.when, as_of, hours=settings.shock_hours)
+            or (record.encounter is not None and d.encounter == record.encounter)
+        )
+    ]
+    return tuple(found)
+
+
+def limb_ischemia(
+    record: PatientRecord,
+    as_of: datetime,
+    settings: GuidelineSettings,
+    dvt_sides: frozenset[Side],
+) -> tuple[Evidence, ...]:
+    """Catalog: phlegmasia, acute lower-limb ischemia or venous gangrene "recorded within 72 h,
+    on the DVT's side or side unknown". A DVT of unknown side cannot rule a side out."""
+    found = []
+    for d in record.diagnoses:
+        if not (
+            d.concept is Concept.LIMB_ISCHEMIA
+            and is_current_diagnosis(d)
+            and within(d.when, as_of, hours=settings.limb_ischemia_hours)
+        ):
+            continue
+        sides = sides_of(d.side)
+        if Side.UNKNOWN in sides or not dvt_sides or Side.UNKNOWN in dvt_sides or sides & dvt_sides:
+            found.append(cite(f"Limb-threatening ischemia ({d.side})", d.source, d.when))
+    return tuple(found)
+
+
+def pregnancy_evidence(
+    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
+) -> tuple[Evidence, ...]:
+    """Catalog: "a pregnancy status Observation = pregnant within 30 days, or an active
+    pregnancy Condition recorded within 10 months". A newer "not pregnant" status overrides an
+    older Condition."""
+    status = newest(
+        [
+            m
+            for m in record.measurements
+            if m.measure is Measure.PREGNANCY_STATUS
+            and within(m.when, as_of, days=settings.pregnancy_status_days)
+        ],
+        lambda m: m.when,
+    )
+    found = []
+    if status is not None and status.value == PREGNANT:
+        found.append(cite("Pregnancy status: pregnant", status.source, status.when))
+    for d in record.diagnoses:
+        if (
+            d.concept is Concept.PREGNANCY
+            and is_current_diagnosis(d)
+            and within(d.when, as_of, months=settings.pregnancy_condition_months)
+            and not _superseded(d.when, status)
+        ):
+            found.append(cite("Pregnancy", d.source, d.when))
+    return tuple(found)
+
+
+def _superseded(when: datetime | None, status: Measurement | None) -> bool:
+    """A "not pregnant" status dated a later day than the pregnancy Condition."""
+    if status is None or status.value == PREGNANT or status.when is None or when is None:
+        return False
+    return status.when.date() > when.date()
