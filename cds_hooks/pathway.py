@@ -11,55 +11,19 @@ from functools import lru_cache
 from typing import Any
 
 import fhir_mapping
-from cds_hooks import guideline
+from cds_hooks import guideline, service_catalog
 from cds_hooks.cards import render_cards
 from cds_hooks.config import ConfigError
-from cds_hooks.guideline.recommendation import Recommendation
 from cds_hooks.guideline.settings import PREFIX as SETTINGS_PREFIX
 from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.patient_data import PatientData
 
-PATIENT_VIEW_SERVICE = "iliac-venous-pathway"
-ORDER_SIGN_SERVICE = "iliac-venous-order-safety"
-ORDER_SELECT_SERVICE = "iliac-venous-order-select"
-
-SERVICE_HOOKS: dict[str, str] = {
-    PATIENT_VIEW_SERVICE: "patient-view",
-    ORDER_SIGN_SERVICE: "order-sign",
-    ORDER_SELECT_SERVICE: "order-select",
-}
-
+# Prefetch keys whose presence means the medication list was looked at (even if empty).
 MEDICATION_KEYS = frozenset(
-    {"medicationRequests", "medicationStatements", "medicationAdministrations"}
-)
-
-# Catalog ids that belong to one kind of hook only: a hook never repeats another hook's cards.
-PATIENT_VIEW_ONLY = frozenset(
     {
-        "dvt-duplex-ultrasound",
-        "pelvic-venous-imaging",
-        "dvt-anticoagulation-lmwh",
-        "anticoagulation-contraindicated-ivc-filter",
-        "thrombolysis-consider",
-        "edema-alternative-causes",
-        "bilateral-edema-systemic-cause",
-        "ivus-before-intervention",
-        "compression-without-symptoms",
-        "mass-characterization",
-        "extrinsic-compression-treat-cause",
-        "nivl-stent-candidate",
-        "nivl-stent-criteria-incomplete",
-        "nivl-stent-not-indicated",
-        "post-stent-surveillance",
-    }
-)
-ORDER_ONLY = frozenset(
-    {
-        "stent-length-too-short",
-        "stent-diameter-sizing",
-        "stent-without-ivus-confirmation",
-        "ivc-filter-not-indicated",
-        "thrombolysis-not-indicated",
+        service_catalog.MEDICATION_REQUESTS,
+        service_catalog.MEDICATION_STATEMENTS,
+        service_catalog.MEDICATION_ADMINISTRATIONS,
     }
 )
 
@@ -86,7 +50,10 @@ def run_service(
     Raises `ClinicalInputError` for draft orders the mapper cannot read, `ConfigError` for invalid
     guideline settings and `KeyError` for an unknown service id.
     """
-    hook = SERVICE_HOOKS[service_id]
+    service = service_catalog.get_service(service_id)
+    if service is None:
+        raise KeyError(service_id)
+    hook = service.hook
     settings = check_settings(config)
     patient_id = str(context.get("patientId") or "")
     if not patient_id:
@@ -98,9 +65,6 @@ def run_service(
         encounter_id=str(encounter_id) if encounter_id else None,
         medications_retrieved=bool(MEDICATION_KEYS & data.retrieved),
     )
-    if record.patient.deceased:
-        return []
-
     if hook == "patient-view":
         recommendations = guideline.evaluate_patient_view(record, as_of=as_of, settings=settings)
     else:
@@ -111,7 +75,9 @@ def run_service(
         recommendations = guideline.evaluate_orders(
             record, orders, as_of=as_of, selections=selections, settings=settings
         )
-    return render_cards(_for_hook(recommendations, hook), patient_ref=f"Patient/{patient_id}")
+    # The guideline returns only the hook's own ids, one per id, sorted (and nothing for a
+    # deceased patient).
+    return render_cards(recommendations, patient_ref=f"Patient/{patient_id}")
 
 
 def _draft_orders(context: Mapping[str, Any]) -> list[Any]:
@@ -122,19 +88,6 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Any]:
         return fhir_mapping.map_draft_orders(dict(bundle))
     except fhir_mapping.UnsupportedDraftOrders as exc:
         raise ClinicalInputError(str(exc) or "draftOrders are not FHIR R4") from exc
-
-
-def _for_hook(recommendations: list[Recommendation], hook: str) -> list[Recommendation]:
-    excluded = ORDER_ONLY if hook == "patient-view" else PATIENT_VIEW_ONLY
-    # One card per recommendation id per response, first occurrence wins.
-    seen: set[str] = set()
-    kept: list[Recommendation] = []
-    for rec in recommendations:
-        if rec.id in excluded or rec.id in seen:
-            continue
-        seen.add(rec.id)
-        kept.append(rec)
-    return kept
 
 
 def _settings_key(config: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:

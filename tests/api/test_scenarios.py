@@ -112,10 +112,10 @@ PRESENT_AND_NEAR_MISS = {
 
 
 def test_every_patient_view_recommendation_has_a_present_and_a_near_miss_scenario() -> None:
-    from cds_hooks.pathway import PATIENT_VIEW_ONLY
+    from cds_hooks.guideline import PATIENT_VIEW_IDS
 
     pv = "iliac-venous-pathway"
-    assert set(PRESENT_AND_NEAR_MISS) == PATIENT_VIEW_ONLY | {"post-stent-antithrombotic-review"}
+    assert set(PRESENT_AND_NEAR_MISS) == PATIENT_VIEW_IDS
     for rec, (present, near_miss) in PRESENT_AND_NEAR_MISS.items():
         assert rec in EXPECTED[present][pv]["ids"], (rec, present)
         assert rec not in EXPECTED[near_miss][pv]["ids"], (rec, near_miss)

@@ -10,7 +10,6 @@ import pytest
 import fhir_mapping
 from cds_hooks import guideline, pathway
 from cds_hooks.config import ConfigError
-from cds_hooks.guideline.recommendation import Indicator, Recommendation
 from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.patient_data import PatientData
 from fixtures.loader import load_scenario
@@ -158,31 +157,6 @@ def test_deceased_patient_gets_no_order_cards() -> None:
     ]
     dead = PatientData(resources, data.retrieved)
     assert run("iliac-venous-order-safety", context, dead) == []
-
-
-def test_each_hook_returns_only_its_own_recommendations_once(monkeypatch: Any) -> None:
-    def rec(rec_id: str, indicator: Indicator = Indicator.INFO) -> Recommendation:
-        return Recommendation(id=rec_id, indicator=indicator, summary=rec_id)
-
-    mixed = [
-        rec("post-stent-surveillance"),
-        rec("stent-length-too-short", Indicator.CRITICAL),
-        rec("post-stent-antithrombotic-review"),
-        rec("post-stent-surveillance"),
-        rec("dvt-duplex-ultrasound", Indicator.WARNING),
-    ]
-    monkeypatch.setattr(guideline, "evaluate_patient_view", lambda *a, **k: list(mixed))
-    monkeypatch.setattr(guideline, "evaluate_orders", lambda *a, **k: list(mixed))
-    context, data = scenario("os-stent-59mm", "iliac-venous-order-safety")
-    assert ids(run("iliac-venous-pathway", context, data)) == [
-        "dvt-duplex-ultrasound",
-        "post-stent-surveillance",
-        "post-stent-antithrombotic-review",
-    ]
-    assert ids(run("iliac-venous-order-safety", context, data)) == [
-        "stent-length-too-short",
-        "post-stent-antithrombotic-review",
-    ]
 
 
 def test_invalid_guideline_setting_stops_the_app_at_start(tmp_path: Any) -> None:
