@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,11 +36,36 @@ blueprint = Blueprint("cds_hooks_api", __name__)
 _MAX_REPORTED_ERRORS = 3
 
 
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+class CollapseSlashes:
+    """WSGI middleware: `//` in the path is read as `/`.
+
+    The sandbox (and many EHR admin screens) build a service URL as `{discovery URL}/{id}`; a
+    discovery URL entered with a trailing slash gives `/cds-services//iliac-venous-pathway`.
+    Werkzeug would answer that with an HTML 308 redirect, which a CORS preflight cannot
+    follow; serving it in place is what the caller meant. The JWT `aud` check compares URLs
+    with the same normalization (security.py).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if "//" in path:
+            environ["PATH_INFO"] = _REPEATED_SLASHES.sub("/", path)
+        return self.app(environ, start_response)
+
+
 def _discovery() -> dict[str, Any]:
     return to_json(DiscoveryResponse.model_validate(service_catalog.discovery_document()))
 
 
-@blueprint.get("/cds-services")
+# strict_slashes=False: `/cds-services/` (a base URL entered with a trailing slash, as EHR admins
+# and the sandbox UI allow) answers in place instead of a 308 redirect or a 404.
+@blueprint.get("/cds-services", strict_slashes=False)
 def discovery() -> ResponseReturnValue:
     return jsonify(current_app.extensions["cds_discovery"])
 
@@ -121,7 +147,7 @@ def _notify_listeners(service_id: str, hook_instance: str, cards: list[dict[str,
             logger.error("card listener %r failed: %s", listener, type(exc).__name__)
 
 
-@blueprint.post("/cds-services/<service_id>")
+@blueprint.post("/cds-services/<service_id>", strict_slashes=False)
 def invoke(service_id: str) -> ResponseReturnValue:
     service = service_catalog.get_service(service_id)
     if service is None:
@@ -158,3 +184,6 @@ def init_app(app: Flask) -> None:
     app.extensions["cds_discovery"] = _discovery()
     app.extensions["cds_service_ids"] = service_catalog.service_ids()
     app.register_blueprint(blueprint)
+    # Never an HTML 308 "merge slashes" redirect: CollapseSlashes serves such paths in place.
+    app.url_map.merge_slashes = False
+    app.wsgi_app = CollapseSlashes(app.wsgi_app)  # type: ignore[method-assign]

@@ -8,8 +8,10 @@ publications, and suggestions whose resources are valid FHIR R4 drafts for the p
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks.guideline.recommendation import (
@@ -28,6 +30,16 @@ TOPIC_SYSTEM = "urn:iliac-cds:recommendation"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 SUMMARY_MAX = 139  # CDS Hooks: summary SHOULD be < 140 characters
+# `requester` (R4: Practitioner | PractitionerRole | Organization | Patient | RelatedPerson |
+# Device): only a clinician user is put there; a Patient or RelatedPerson user of patient-view is
+# not the orderer of a draft order.
+REQUESTER_TYPES = ("Practitioner", "PractitionerRole")
+# Resource types R4 allows in `reasonReference` (ServiceRequest / MedicationRequest).
+REASON_TYPES: dict[str, tuple[str, ...]] = {
+    "ServiceRequest": ("Condition", "Observation", "DiagnosticReport", "DocumentReference"),
+    "MedicationRequest": ("Condition", "Observation"),
+}
+_UNKNOWN_SIDE = re.compile(r"\(unknown\)")
 
 TOPIC_DISPLAY: dict[str, str] = {
     "dvt-duplex-ultrasound": "Complete venous duplex ultrasound",
@@ -62,13 +74,44 @@ CATEGORIES: dict[str, Code] = {
 }
 
 
-def render_cards(recommendations: Iterable[Recommendation], *, patient_ref: str) -> list[dict]:
+@dataclass(frozen=True)
+class OrderContext:
+    """Hook context that every suggested order carries (CDS Hooks `context`)."""
+
+    patient_ref: str  # "Patient/123"
+    requester_ref: str = ""  # "Practitioner/abc" from context.userId, else ""
+    encounter_ref: str = ""  # "Encounter/e1" from context.encounterId, else ""
+
+    @classmethod
+    def from_hook(
+        cls, patient_ref: str, user_id: object = None, encounter_id: object = None
+    ) -> OrderContext:
+        user = str(user_id or "").strip()
+        requester = user if user.split("/", 1)[0] in REQUESTER_TYPES and "/" in user else ""
+        encounter = str(encounter_id or "").strip()
+        # encounterId is an Encounter.id (CDS Hooks); accept a relative reference too.
+        if encounter and not encounter.startswith("Encounter/"):
+            encounter = f"Encounter/{encounter}"
+        return cls(patient_ref, requester, encounter)
+
+
+def render_cards(
+    recommendations: Iterable[Recommendation],
+    *,
+    patient_ref: str,
+    user_id: object = None,
+    encounter_id: object = None,
+) -> list[dict]:
     """One card per recommendation, sorted critical -> warning -> info (stable within a rank)."""
     ordered = sorted(recommendations, key=lambda rec: Indicator(rec.indicator).rank)
-    return [render_card(rec, patient_ref=patient_ref) for rec in ordered]
+    ctx = OrderContext.from_hook(patient_ref, user_id, encounter_id)
+    return [render_card(rec, patient_ref=patient_ref, context=ctx) for rec in ordered]
 
 
-def render_card(rec: Recommendation, *, patient_ref: str) -> dict[str, Any]:
+def render_card(
+    rec: Recommendation, *, patient_ref: str, context: OrderContext | None = None
+) -> dict[str, Any]:
+    ctx = context or OrderContext(patient_ref)
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": _summary(rec.summary),
@@ -81,7 +124,8 @@ def render_card(rec: Recommendation, *, patient_ref: str) -> dict[str, Any]:
     links = _links(rec.sources)
     if links:
         card["links"] = links
-    suggestions = [_suggestion(s, patient_ref) for s in rec.suggestions]
+    reason = _reason_refs(rec)
+    suggestions = [_suggestion(s, ctx, reason) for s in rec.suggestions]
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = rec.selection or "at-most-one"
@@ -103,10 +147,13 @@ def render_detail(rec: Recommendation) -> str:
         parts.append(rec.detail.strip())
     if rec.evidence:
         parts.append("**Findings used**\n\n" + "\n".join(_evidence_line(e) for e in rec.evidence))
-    if rec.missing:
-        parts.append(
-            "**Not on record / not assessed**\n\n" + "\n".join(f"- {m}" for m in rec.missing)
-        )
+    # A gap the rule already listed as a bullet of its detail is not repeated.
+    shown = {
+        line.strip()[2:].strip() for line in rec.detail.splitlines() if line.strip()[:2] == "- "
+    }
+    missing = [m for m in dict.fromkeys(rec.missing) if m.strip() not in shown]
+    if missing:
+        parts.append("**Not on record / not assessed**\n\n" + "\n".join(f"- {m}" for m in missing))
     if rec.quote.strip():
         parts.append(f"> {rec.quote.strip()}")
     if rec.sources:
@@ -116,8 +163,11 @@ def render_detail(rec: Recommendation) -> str:
 
 
 def _evidence_line(evidence: Evidence) -> str:
+    # Findings print their side as "(left)", "(right)", "(bilateral)" or, from the Side enum,
+    # "(unknown)": a clinician reads that as "unknown finding", so say what is actually unknown.
+    text = _UNKNOWN_SIDE.sub("(side not recorded)", evidence.text)
     where = ", ".join([*evidence.refs, *([evidence.date] if evidence.date else [])])
-    return f"- {evidence.text} — {where}" if where else f"- {evidence.text}"
+    return f"- {text} — {where}" if where else f"- {text}"
 
 
 def _summary(text: str) -> str:
@@ -147,36 +197,97 @@ def _links(source_keys: Iterable[str]) -> list[dict[str, str]]:
 # ---------------------------------------------------------------- suggestions and resources
 
 
-def _suggestion(suggestion: Suggestion, patient_ref: str) -> dict[str, Any]:
+def _reason_refs(rec: Recommendation) -> tuple[str, ...]:
+    """The FHIR reference(s) of the first finding the rule cites: the one that motivates it.
+
+    Only the first: a later finding (a weight, a lab) is context, and citing it as the reason
+    (e.g. enoxaparin "because of" a body weight) would mislead the EHR and the clinician.
+    """
+    for evidence in rec.evidence:
+        refs = tuple(ref for ref in evidence.refs if "/" in ref and "://" not in ref)
+        if refs:
+            return refs
+    return ()
+
+
+def _suggestion(
+    suggestion: Suggestion, ctx: OrderContext, reason: tuple[str, ...] = ()
+) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid4()),
-        "label": suggestion.label,
-        "actions": [_action(suggestion, patient_ref)],
+        "label": _label(suggestion),  # REQUIRED by CDS Hooks
+        "actions": [_action(suggestion, ctx, reason)],
     }
 
 
-def _action(suggestion: Suggestion, patient_ref: str) -> dict[str, Any]:
-    if isinstance(suggestion, ServiceOrder):
-        resource = service_request(suggestion, patient_ref)
-        return {"type": "create", "description": suggestion.label, "resource": resource}
+def _label(suggestion: Suggestion) -> str:
+    if suggestion.label.strip():
+        return suggestion.label.strip()
+    if isinstance(suggestion, ServiceOrder) and suggestion.codes:
+        return suggestion.codes[0].display or suggestion.codes[0].code
     if isinstance(suggestion, MedicationOrder):
-        resource = medication_request(suggestion, patient_ref)
-        return {"type": "create", "description": suggestion.label, "resource": resource}
+        return suggestion.medication.display or suggestion.medication.code
+    if isinstance(suggestion, OrderEdit):
+        verb = "Remove" if suggestion.action == "delete" else "Update"
+        return f"{verb} the draft order {suggestion.target_ref}"
+    return "Suggested order"
+
+
+def _action(
+    suggestion: Suggestion, ctx: OrderContext, reason: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    # `description` on every action: CDS Hooks requires it and the public sandbox logs an error
+    # without it.
+    description = _label(suggestion)
+    if isinstance(suggestion, ServiceOrder):
+        resource = service_request(suggestion, ctx.patient_ref)
+        _add_order_context(resource, ctx, reason)
+        return {"type": "create", "description": description, "resource": resource}
+    if isinstance(suggestion, MedicationOrder):
+        resource = medication_request(suggestion, ctx.patient_ref)
+        _add_order_context(resource, ctx, reason)
+        return {"type": "create", "description": description, "resource": resource}
     if isinstance(suggestion, OrderEdit):
         if suggestion.action == "delete":
             return {
                 "type": "delete",
-                "description": suggestion.label,
+                "description": description,
                 "resourceId": suggestion.target_ref,
             }
         if suggestion.action == "update" and suggestion.resource:
+            # The EHR replaces its draft: the resource keeps the draft's id, and `resourceId`
+            # names it as for delete (CDS Hooks 2.0.1 action.resourceId).
+            kind, _, draft_id = suggestion.target_ref.rpartition("/")
+            resource = dict(suggestion.resource)
+            if draft_id and not resource.get("id"):
+                resource["id"] = draft_id
+            if kind and resource.get("resourceType") != kind:
+                raise ValueError(f"update of {suggestion.target_ref} with another resource type")
             return {
                 "type": "update",
-                "description": suggestion.label,
-                "resource": suggestion.resource,
+                "description": description,
+                "resourceId": suggestion.target_ref,
+                "resource": resource,
             }
         raise ValueError(f"unsupported order edit {suggestion.action!r} without a resource")
     raise TypeError(f"unknown suggestion type {type(suggestion).__name__}")
+
+
+def _add_order_context(
+    resource: dict[str, Any], ctx: OrderContext, reason: tuple[str, ...]
+) -> None:
+    """requester (the clinician in context), encounter, and the finding that motivates it.
+
+    `authoredOn` is left out on purpose: the EHR stamps it when the clinician signs the order.
+    """
+    if ctx.requester_ref:
+        resource["requester"] = {"reference": ctx.requester_ref}
+    if ctx.encounter_ref:
+        resource["encounter"] = {"reference": ctx.encounter_ref}
+    allowed = REASON_TYPES.get(resource["resourceType"], ())
+    motive = next((ref for ref in reason if ref.split("/", 1)[0] in allowed), "")
+    if motive:
+        resource["reasonReference"] = [{"reference": motive}]
 
 
 def service_request(order: ServiceOrder, patient_ref: str) -> dict[str, Any]:

@@ -21,18 +21,25 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     # Protocol
     "PUBLIC_BASE_URL": "",  # externally visible base URL (JWT aud check behind proxies)
-    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes; larger bodies get 413
+    # A full prefetch of a long record (thousands of Observations, reports with attachments)
+    # runs to several MB; a 413 there would silently cost the patient their decision support.
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # bytes; larger bodies get 413
     "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
     "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
     "FHIR_REQUIRE_HTTPS": False,  # refuse http:// fhirServer URLs (set true in production)
     "FHIR_CONNECT_TIMEOUT": 3.05,  # seconds
     "FHIR_READ_TIMEOUT": 10.0,  # seconds
-    "FHIR_MAX_PAGES": 20,  # searchset pages followed per query
+    "FHIR_TOTAL_TIMEOUT": 30.0,  # seconds for all fallback fetches of one call
+    # A real record holds 1,500+ Observations and some servers page 20 per result; 20 pages
+    # would turn such a patient into a 412. 200 pages x FHIR_PAGE_SIZE still bounds the work.
+    "FHIR_MAX_PAGES": 200,  # searchset pages followed per query
+    "FHIR_PAGE_SIZE": 100,  # _count added to our own fallback searches (servers may lower it)
     "FHIR_PARALLEL_FETCHES": 4,  # fallback fetches run side by side per call
     # Security
     "REQUIRE_JWT": True,
     "JWT_ISSUERS": {},  # issuer -> {"jku": url} | {"jwks": {...}}, optional "tenants"
     "JWT_LEEWAY_SECONDS": 60,
+    "JWT_MAX_LIFETIME_SECONDS": 3600,  # longest exp - iat accepted (bounds the jti store)
     "JWKS_CACHE_SECONDS": 300,  # a fetched JWK Set is reused this long
     "JWKS_MIN_REFRESH_SECONDS": 30,  # at most one JWK Set fetch per issuer this often
     "JWKS_TIMEOUT_SECONDS": 5,  # connect and read timeout of a JWK Set fetch

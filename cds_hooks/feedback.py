@@ -32,7 +32,7 @@ def _store_unavailable(error: SQLAlchemyError) -> ApiError:
     return ApiError(503, "feedback store unavailable, retry later", "transient")
 
 
-@blueprint.post("/cds-services/<service_id>/feedback")
+@blueprint.post("/cds-services/<service_id>/feedback", strict_slashes=False)
 def post_feedback(service_id: str) -> ResponseReturnValue:
     _require_service(service_id)
     if not request.is_json:
@@ -51,7 +51,7 @@ def post_feedback(service_id: str) -> ResponseReturnValue:
     return jsonify({})
 
 
-@blueprint.get("/cds-services/<service_id>/feedback/summary")
+@blueprint.get("/cds-services/<service_id>/feedback/summary", strict_slashes=False)
 def feedback_summary(service_id: str) -> ResponseReturnValue:
     _require_service(service_id)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -43,9 +44,10 @@ def _new_session() -> requests.Session:
 
 
 def init_app(app: Flask) -> None:
-    for key in ("FHIR_CONNECT_TIMEOUT", "FHIR_READ_TIMEOUT"):
+    for key in ("FHIR_CONNECT_TIMEOUT", "FHIR_READ_TIMEOUT", "FHIR_TOTAL_TIMEOUT"):
         app.config[key] = as_number(app, key, minimum=0.001)
     app.config["FHIR_MAX_PAGES"] = int(as_number(app, "FHIR_MAX_PAGES", minimum=1))
+    app.config["FHIR_PAGE_SIZE"] = int(as_number(app, "FHIR_PAGE_SIZE", minimum=1))
     app.config["FHIR_PARALLEL_FETCHES"] = int(as_number(app, "FHIR_PARALLEL_FETCHES", minimum=1))
     app.extensions[_SESSION_KEY] = _new_session()
 
@@ -65,9 +67,14 @@ class FhirClient:
     connect_timeout: float
     read_timeout: float
     max_pages: int
+    # time.monotonic() after which no further request is started: with up to FHIR_MAX_PAGES
+    # pages per search, per-request timeouts alone could hold a worker for many minutes
+    # after the EHR has given up on the call.
+    deadline: float | None = None
 
     @classmethod
     def for_app(cls, app: Flask, base_url: str, access_token: str | None) -> FhirClient:
+        total = app.config.get("FHIR_TOTAL_TIMEOUT")
         return cls(
             session=session_for(app),
             base_url=base_url.rstrip("/") + "/",
@@ -75,6 +82,7 @@ class FhirClient:
             connect_timeout=float(app.config["FHIR_CONNECT_TIMEOUT"]),
             read_timeout=float(app.config["FHIR_READ_TIMEOUT"]),
             max_pages=int(app.config["FHIR_MAX_PAGES"]),
+            deadline=time.monotonic() + float(total) if total else None,
         )
 
     def __repr__(self) -> str:  # the dataclass repr would print the token
@@ -124,9 +132,21 @@ class FhirClient:
         headers = {"Accept": FHIR_JSON}
         if self.access_token:
             headers["Authorization"] = f"Bearer {self.access_token}"
+        connect_timeout, read_timeout = self.connect_timeout, self.read_timeout
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                observability.record_fhir_fetch("timeout")
+                raise FhirFetchError(
+                    "FHIR fetches took longer than CDS_FHIR_TOTAL_TIMEOUT", code="timeout"
+                )
+            connect_timeout, read_timeout = (
+                min(connect_timeout, remaining),
+                min(read_timeout, remaining),
+            )
         try:
             response = self.session.get(
-                url, headers=headers, timeout=(self.connect_timeout, self.read_timeout)
+                url, headers=headers, timeout=(connect_timeout, read_timeout)
             )
         except requests.Timeout:
             observability.record_fhir_fetch("timeout")

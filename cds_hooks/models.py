@@ -36,8 +36,10 @@ _ELLIPSIS = "…"
 FHIR_ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
 # "[ResourceType]/[id]" as the hook library requires for userId and selections.
 FHIR_REFERENCE_PATTERN = r"^[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}$"
-# hookInstance is logged for correlation, so it is limited to characters that cannot forge lines.
-HOOK_INSTANCE_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"
+# hookInstance "is a UUID", but clients that send another opaque string still deserve an answer,
+# so any printable text is accepted. It is logged for correlation: control characters (which
+# could forge log lines) are refused, and the length fits the served_card column.
+HOOK_INSTANCE_PATTERN = r"^[^\x00-\x1f\x7f]{1,128}$"
 
 
 def _new_uuid() -> str:
@@ -276,12 +278,35 @@ class Card(_ResponseModel):
                 raise ValueError("only selectionBehavior 'any' allows several recommended")
         if _is_outgoing(info) and self.indicator is None:
             raise ValueError("card.indicator is required")
+        if _is_outgoing(info) and not self.suggestions:
+            # selectionBehavior qualifies suggestions; alone it is a field "without a value"
+            # that clients may treat as an error, so it leaves only with suggestions.
+            self.selectionBehavior = None
         return self
 
 
 class CdsResponse(_ResponseModel):
     cards: list[Card]
     systemActions: list[Action] | None = None
+
+    @model_validator(mode="after")
+    def _unique_uuids(self, info: ValidationInfo) -> CdsResponse:
+        # Feedback names a card and its suggestions by uuid, so within one response every card
+        # and suggestion uuid must be distinct; a repeated one (a producer bug) gets a fresh
+        # uuid rather than costing the clinician every card of the response.
+        if not _is_outgoing(info):
+            return self
+        seen: set[str] = set()
+        items: list[Card | Suggestion] = []
+        for card in self.cards:
+            items.append(card)
+            items.extend(card.suggestions or [])
+        for item in items:
+            if item.uuid in seen:
+                logger.warning("duplicate %s uuid replaced", type(item).__name__.lower())
+                item.uuid = _new_uuid()
+            seen.add(item.uuid)
+        return self
 
 
 # --------------------------------------------------------------------------- serialization

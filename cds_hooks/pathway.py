@@ -77,7 +77,12 @@ def run_service(
         )
     # The guideline returns only the hook's own ids, one per id, sorted (and nothing for a
     # deceased patient).
-    return render_cards(recommendations, patient_ref=f"Patient/{patient_id}")
+    return render_cards(
+        recommendations,
+        patient_ref=f"Patient/{patient_id}",
+        user_id=context.get("userId"),
+        encounter_id=encounter_id,
+    )
 
 
 def _draft_orders(context: Mapping[str, Any]) -> list[Any]:

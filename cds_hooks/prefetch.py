@@ -75,6 +75,20 @@ def _is_operation_outcome(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
 
 
+def search_failed(bundle: Any) -> bool:
+    """A searchset that carries an OperationOutcome entry of severity error/fatal: the server
+    (or the EHR's prefetch) says the result is incomplete. Warnings and information are not."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return False
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if _is_operation_outcome(resource):
+            for issue in resource.get("issue") or []:
+                if isinstance(issue, dict) and issue.get("severity") in {"error", "fatal"}:
+                    return True
+    return False
+
+
 def flatten(key: str, value: dict[str, Any]) -> list[dict[str, Any]]:
     """Resources of a Bundle (entries without a resource skipped), or the resource itself."""
     if value.get("resourceType") != "Bundle":
@@ -110,8 +124,12 @@ def resolve(
         given = prefetch.get(key, _ABSENT)
         if given is None:
             jobs[key] = list  # "no data", and still retrieved
-        elif given is _ABSENT or _is_operation_outcome(given):
-            jobs[key] = partial(_fetch, key, template, context, client)
+        elif given is _ABSENT or _is_operation_outcome(given) or search_failed(given):
+            # P9: an OperationOutcome (alone, or as an error inside the searchset) means the
+            # client could not satisfy the key; deciding on what it did send could miss data.
+            jobs[key] = partial(
+                _fetch, key, template, context, client, int(app.config.get("FHIR_PAGE_SIZE", 100))
+            )
         elif isinstance(given, dict) and isinstance(given.get("resourceType"), str):
             _check_read_target(key, template, given, context)
             jobs[key] = partial(_complete, key, given, client)
@@ -173,8 +191,25 @@ def _run(
         return {key: future.result() for key, future in futures.items()}
 
 
+def with_page_size(url: str, page_size: int) -> str:
+    """Add `_count` to one of our own searches unless the template sets it.
+
+    Only fallback searches get it: the discovery templates stay exactly as published. Servers
+    default to small pages (often 20-50); asking for more cuts the round trips of a long record
+    several-fold, and a server may lower the value (it never makes the result incomplete,
+    `next` links are still followed).
+    """
+    if re.search(r"[?&]_count=", url):
+        return url
+    return f"{url}&_count={page_size}" if "?" in url else f"{url}?_count={page_size}"
+
+
 def _fetch(
-    key: str, template: str, context: Mapping[str, Any], client: FhirClient | None
+    key: str,
+    template: str,
+    context: Mapping[str, Any],
+    client: FhirClient | None,
+    page_size: int = 100,
 ) -> list[dict[str, Any]]:
     if client is None:
         raise FhirFetchError("not prefetched and no fhirServer given")
@@ -184,13 +219,19 @@ def _fetch(
         raise FhirFetchError(f"template token {exc.args[0]!r} has no value") from None
     if _is_search(template):
         resources: list[dict[str, Any]] = []
-        for bundle in client.search(url):
+        for bundle in client.search(with_page_size(url, page_size)):
+            _require_complete(bundle)
             resources.extend(flatten(key, bundle))
         return resources
     resource = client.read(url)
     if _is_operation_outcome(resource):
         raise FhirFetchError("FHIR server answered with an OperationOutcome")
     return flatten(key, resource)
+
+
+def _require_complete(bundle: dict[str, Any]) -> None:
+    if search_failed(bundle):
+        raise FhirFetchError("the FHIR server reported an error inside the search result")
 
 
 def _complete(key: str, given: dict[str, Any], client: FhirClient | None) -> list[dict[str, Any]]:
@@ -202,5 +243,6 @@ def _complete(key: str, given: dict[str, Any], client: FhirClient | None) -> lis
         raise FhirFetchError("prefetched Bundle has more pages and no fhirServer was given")
     resources: list[dict[str, Any]] = []
     for bundle in client.continue_search(given):
+        _require_complete(bundle)
         resources.extend(flatten(key, bundle))
     return resources

@@ -28,12 +28,15 @@ SOURCES: dict[str, SourceInfo] = {
         key="S1",
         label="DVT guidance (S1)",
         description=(
-            "Clinical guidance on DVT in the leg and pelvis (ESC 2018 VTE chapter; SRU consensus, "
-            "Needleman et al., Circulation 2018; ESVS 2021 venous thrombosis guideline)"
+            "Clinical guidance on DVT in the leg and pelvis (ESC 2018 pregnancy guideline, VTE "
+            "chapter; SRU consensus, Needleman et al., Circulation 2018; ESVS 2021 venous "
+            "thrombosis guideline)"
         ),
         publications=(
             Publication(
-                label="ESC 2018 guidelines (VTE chapter)",
+                # The catalog's S1 DOI is the ESC 2018 *pregnancy* guideline (its VTE chapter):
+                # say so, or a clinician expects a general VTE guideline behind the link.
+                label="ESC 2018 pregnancy guidelines (VTE chapter)",
                 url="https://doi.org/10.1093/eurheartj/ehy340",
             ),
         ),

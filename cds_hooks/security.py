@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ec import SECP384R1, EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_hooks import observability, store
 from cds_hooks.config import ConfigError, as_bool, as_number, env_name
@@ -67,6 +69,10 @@ class JwtSettings:
     leeway_seconds: float
     public_base_url: str
     now: Callable[[], float]
+    # Best practice: keep seen jtis "for the maximum JWT lifetime (no more than an hour)". A
+    # longer-lived token would be a long-lived replayable credential and would keep its jti row
+    # that long, so it is refused; this bounds the replay store by call rate x lifetime.
+    max_lifetime_seconds: float = 3600.0
 
 
 def init_app(app: Flask) -> None:
@@ -111,6 +117,12 @@ def _authenticate() -> Response | None:
         )
     except Rejected as rejection:
         return _reject(rejection)
+    except SQLAlchemyError as exc:
+        # The replay guard cannot be consulted: fail closed, but as a retryable 503 rather than
+        # a 401 (the token may be fine) or an HTML 500. Only the exception type is logged.
+        log.error("JWT replay store unavailable: %s", type(exc).__name__)
+        observability.record_jwt_rejection("store-unavailable")
+        return error_response(503, "authorization check unavailable, retry later", "transient")
     return None
 
 
@@ -239,15 +251,26 @@ def _check_times(claims: Mapping[str, Any], settings: JwtSettings) -> None:
         raise Rejected("iat-future")
     if "nbf" in claims and _number(claims, "nbf") > now + leeway:
         raise Rejected("not-yet-valid")
+    if _number(claims, "exp") - _number(claims, "iat") > settings.max_lifetime_seconds:
+        raise Rejected("lifetime-too-long", f"max {settings.max_lifetime_seconds:g} s")
 
 
 def _check_audience(aud: Any, expected: str) -> None:
     audiences = [aud] if isinstance(aud, str) else aud
     if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
         raise Rejected("bad-aud", "aud is not a string or list of strings")
-    wanted = expected.rstrip("/")
-    if not any(a.rstrip("/") == wanted for a in audiences):
+    wanted = _comparable_url(expected)
+    if not any(_comparable_url(a) == wanted for a in audiences):
         raise Rejected("bad-aud", f"expected {wanted}")
+
+
+def _comparable_url(url: str) -> str:
+    """The URL as the service routes it: repeated slashes in the path are one (api.py serves
+    `/cds-services//x` as `/cds-services/x`), and a trailing slash does not matter."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return re.sub(r"/{2,}", "/", url).rstrip("/")
+    return f"{scheme}://{re.sub(r'/{2,}', '/', rest)}".rstrip("/")
 
 
 def _check_tenant(tenant: Any, issuer: TrustedIssuer) -> None:
@@ -298,12 +321,13 @@ def _short(value: Any) -> str:
 def _load_settings(app: Flask) -> JwtSettings:
     required = as_bool(app, "REQUIRE_JWT")
     leeway = as_number(app, "JWT_LEEWAY_SECONDS")
+    max_lifetime = as_number(app, "JWT_MAX_LIFETIME_SECONDS", minimum=1)
     now = app.config.get("JWT_NOW") or time.time
     if not callable(now):
         raise ConfigError("JWT_NOW (test-only) must be a callable returning epoch seconds")
     public_base_url = _public_base_url(app)
     issuers = _issuers(app, clock=app.config.get("JWT_NOW") or time.monotonic)
-    return JwtSettings(required, issuers, leeway, public_base_url, now)
+    return JwtSettings(required, issuers, leeway, public_base_url, now, max_lifetime)
 
 
 def _public_base_url(app: Flask) -> str:

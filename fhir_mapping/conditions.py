@@ -102,10 +102,13 @@ _LEG_WORDS = re.compile(
 _WHOLE_LEG_SITES = frozenset({"68367000", "26893007", "29836001", "182281004"})
 _LIMITED_SITES = frozenset({"56459004", "344001", "53840002", "30021000", "70258002"})
 _WHOLE_LEG_TEXT = ("thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle",
-                   "whole limb", "entire limb", "whole lower limb")
+                   "whole limb", "entire limb", "whole lower limb",
+                   # EHR wording puts the side in the middle: "swelling of entire left leg"
+                   "whole left leg", "whole right leg", "entire left leg", "entire right leg")
 # A free-text note mentions the hip or groin for many reasons ("s/p hip replacement"); only
 # these explicit, non-negated statements of extent count there.
 _WHOLE_LEG_NOTE = ("whole leg", "entire leg", "groin to ankle", "thigh swelling",
+                   "whole left leg", "whole right leg", "entire left leg", "entire right leg",
                    "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb")
 _LIMITED_TEXT = ("foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs",
                  "shin", "pretibial")
@@ -262,7 +265,10 @@ def _has(text: str, phrases: tuple[str, ...]) -> bool:
 def _pelvic_site(facts: _Facts) -> bool:
     """A pelvic/iliac/inguinal/retroperitoneal/nodal site in bodySite, code text or note
     ("no pelvic involvement" does not count)."""
-    text = f"{facts.site_text}. {facts.code_text}. {facts.note}"
+    text = f"{facts.site_text}. {facts.code_text}. {facts.note}".lower()
+    # R19.00's own display ("Intra-abdominal and pelvic swelling, mass and lump, unspecified
+    # site") names the pelvis for every R19.00: only the record's own text or site may.
+    text = text.replace("intra-abdominal and pelvic swelling", "")
     return clinical_text.affirmed(text, vs.PELVIC_SITE_TEXT)
 
 

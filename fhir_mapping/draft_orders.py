@@ -28,6 +28,7 @@ from . import units
 from .fhir_types import (
     CPT,
     ICD10PCS,
+    LOINC,
     SNOMED,
     as_list,
     code_set,
@@ -121,7 +122,7 @@ def _lookup(ref: str, index: Index, resource: Mapping[str, Any]) -> Mapping[str,
 
 
 def _require_r4(resource: Mapping[str, Any]) -> None:
-    if validate(resource) is None:
+    if validate(resource, complete=True) is None:
         raise UnsupportedDraftOrders(
             f"draftOrders contains a {resource.get('resourceType')} that is not valid FHIR R4 "
             "(DSTU2/STU3 fields?)"
@@ -203,6 +204,12 @@ def _service_kind(codes: set[tuple[str, str]], text: str) -> OrderKind | None:
         for system, code in codes
     ):
         return OrderKind.STENT
+    # A coded IVC filter (ICD-10-PCS 06H03DZ reads "Insertion of Intraluminal Device into
+    # Inferior Vena Cava") is a filter, not a stent named by its display text.
+    if vs.IVC_FILTER.matches(codes) and not clinical_text.has_any(
+        text, vs.IVC_FILTER_NOT_PLACEMENT_TEXT
+    ):
+        return OrderKind.IVC_FILTER
     if clinical_text.affirmed(text, vs.STENT_TEXT) and not clinical_text.has_any(
         text, vs.STENT_NOT_PLACEMENT_TEXT
     ):
@@ -226,6 +233,8 @@ def _service_order(resource: Mapping[str, Any], ref: str, index: Index) -> Draft
     codes = code_set(code)
     code_text = concept_text(code)
     kind = _service_kind(codes, code_text)
+    if kind is OrderKind.THROMBOLYSIS and _lab_not_lysis(codes, code_text):
+        return None
     if kind is None:
         return None
     _require_r4(resource)
@@ -245,6 +254,24 @@ def _service_order(resource: Mapping[str, Any], ref: str, index: Index) -> Draft
         }
     display = _display(code) or next((c for _, c in sorted(codes)), "") or kind.value
     return _base(resource, ref, index, kind, display, side=side, **extra)
+
+
+# Laboratory orders whose text trips the thrombolysis words ("CDT" = carbohydrate-deficient
+# transferrin, "tumor lysis panel"): never a thrombolytic procedure.
+_LAB_LYSIS_TEXT = (
+    "tumor lysis", "tumour lysis", "transferrin", "carbohydrate", "hemolysis", "haemolysis",
+    "level", "panel", "assay",
+)  # fmt: skip
+
+
+def _lab_not_lysis(codes: set[tuple[str, str]], text: str) -> bool:
+    """A text-only "thrombolysis" that is really a lab order (LOINC-coded, or lab wording). A
+    coded thrombolytic procedure is never second-guessed."""
+    if vs.THROMBOLYSIS.matches(codes):
+        return False
+    if any(system == LOINC for system, _ in codes):
+        return True
+    return clinical_text.has_any(text, _LAB_LYSIS_TEXT)
 
 
 def _order_side(codes: set[tuple[str, str]], body_site: Any, text: str) -> Side:
@@ -287,10 +314,12 @@ def _device_order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftO
         texts.append(_device_text(device))
         codes |= code_set(device.get("type"))
     text = " ".join(t for t in texts if t)
-    is_stent = clinical_text.affirmed(text, vs.STENT_TEXT) or any(
-        system == SNOMED and code in vs.STENT_SNOMED for system, code in codes
-    )
+    coded_stent = any(system == SNOMED and code in vs.STENT_SNOMED for system, code in codes)
     is_filter = vs.IVC_FILTER.matches(codes) or clinical_text.affirmed(text, vs.IVC_FILTER_TEXT)
+    # "Intraluminal device" in a coded filter's display does not make it a stent.
+    is_stent = coded_stent or (
+        clinical_text.affirmed(text, vs.STENT_TEXT) and not vs.IVC_FILTER.matches(codes)
+    )
     if not is_stent and not is_filter:
         return None
     _require_r4(resource)
@@ -344,8 +373,11 @@ def _parameters(parameters: Iterable[Any]) -> tuple[float | None, float | None]:
         concept = parameter.get("code") or parameter.get("type")
         snomed = {code for system, code in code_set(concept) if system == SNOMED}
         name = concept_text(concept)
-        quantity = units.quantity(parameter.get("valueQuantity"))
-        mm = units.to_mm(*quantity) if quantity is not None else None
+        raw = parameter.get("valueQuantity")
+        if isinstance(raw, list):  # Device.property.valueQuantity is 0..* in R4
+            raw = next((q for q in raw if isinstance(q, Mapping)), None)
+        quantity = units.quantity(raw)
+        mm = units.to_mm(*quantity) if quantity is not None else _other_value_mm(parameter)
         if mm is None:
             continue
         if snomed & vs.DIAMETER_SNOMED or clinical_text.has_any(name, ("diameter", "diam")):
@@ -355,12 +387,26 @@ def _parameters(parameters: Iterable[Any]) -> tuple[float | None, float | None]:
     return diameter, length
 
 
+def _other_value_mm(parameter: Mapping[str, Any]) -> float | None:
+    """A size sent as valueRange (low = high, or one bound) or as valueCodeableConcept text
+    ("60 mm"), in mm; None when absent or ambiguous."""
+    value_range = parameter.get("valueRange")
+    if isinstance(value_range, Mapping):
+        bounds = [units.quantity(value_range.get(k)) for k in ("low", "high")]
+        sizes = {units.to_mm(*q) for q in bounds if q is not None} - {None}
+        return sizes.pop() if len(sizes) == 1 else None
+    text = concept_text(parameter.get("valueCodeableConcept"))
+    found = _SINGLE.findall(clinical_text.normalize(text)) if text else []
+    return _mm(*found[0]) if len(found) == 1 else None
+
+
 # ---------------------------------------------------------------- stent size text
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _UNIT = r"\s*(mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)?"
 _BY = r"\s*(?:x|×|\*|by)\s*"
-_PAIR = re.compile(rf"(?<![\w.]){_NUM}{_UNIT}{_BY}{_NUM}{_UNIT}(?![\w.])")
+# A size may end a sentence ("stent 14 x 40."): only a decimal continuation blocks the match.
+_PAIR = re.compile(rf"(?<![\w.]){_NUM}{_UNIT}{_BY}{_NUM}{_UNIT}(?!\w|\.\d)")
 _DIAMETER_BEFORE = re.compile(rf"\b(?:diameter|diam|dia)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
 _DIAMETER_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:diameter|diam|dia)\b")
 _LENGTH_BEFORE = re.compile(rf"\b(?:length|len|long)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")

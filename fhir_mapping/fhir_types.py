@@ -40,15 +40,38 @@ _SYSTEM_ALIASES: dict[str, str] = {
     "http://hl7.org/fhir/sid/icd-10-pcs": ICD10PCS,
     "http://www.icd10data.com/icd10pcs": ICD10PCS,
     "urn:oid:2.16.840.1.113883.6.8": UCUM,
+    # WHO ICD-10 (international Epic/Cerner builds). Decision: accepted as ICD-10-CM. CM is a
+    # clinical modification of the same classification: every category the input profile
+    # names (I82, I87.1, I50, N18, C81-C85...) means the same in both, and the CM-only longer
+    # codes (I82.422, Z86.718) simply never occur in WHO data. WHO codes carry no laterality
+    # character, so the side comes from bodySite or text.
+    "http://hl7.org/fhir/sid/icd-10": ICD10CM,
+    "urn:oid:2.16.840.1.113883.6.3": ICD10CM,
 }
+# SNOMED CT edition / version URIs seen in `system` instead of `version`
+# ("http://snomed.info/sct/731000124108/version/20240301"), also with https.
+_SNOMED_PREFIXES = ("http://snomed.info/sct/", "https://snomed.info/sct")
+
+
+_NORMALIZED_SYSTEMS: dict[str, str] = {}
+_MAX_CACHED_SYSTEMS = 4096  # a record names few systems; hostile input must not grow this
 
 
 def normalize_system(system: str | None) -> str:
     """Canonical code system URL (OID aliases and trailing slashes folded)."""
-    if not system:
-        return ""
+    if not system or not isinstance(system, str):
+        return ""  # absent, or not a uri at all (malformed raw JSON)
+    cached = _NORMALIZED_SYSTEMS.get(system)  # runs for every coding of every resource
+    if cached is not None:
+        return cached
+    raw = system
     system = system.strip()
-    return _SYSTEM_ALIASES.get(system, system)
+    canonical = _SYSTEM_ALIASES.get(system)
+    if canonical is None:
+        canonical = SNOMED if system.startswith(_SNOMED_PREFIXES) else system
+    if len(_NORMALIZED_SYSTEMS) < _MAX_CACHED_SYSTEMS:
+        _NORMALIZED_SYSTEMS[raw] = canonical
+    return canonical
 
 
 def normalize_icd10(code: str | None) -> str:
@@ -67,14 +90,42 @@ def normalize_code(system: str, code: str | None) -> str:
     return code.strip()
 
 
+# (model class, JSON name) -> attribute name, or None when the model has no such field.
+_ATTRIBUTE: dict[tuple[type, str], str | None] = {}
+
+
+def _attribute(cls: type, key: str) -> str | None:
+    # Cached: `get` runs tens of thousands of times per record, and a getattr of a name the
+    # model lacks goes through pydantic's slow __getattr__ failure path (plus a regex).
+    try:
+        return _ATTRIBUTE[(cls, key)]
+    except KeyError:
+        pass
+    fields = getattr(cls, "model_fields", None)
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+    name: str | None
+    if fields is None:  # not a pydantic model: look the names up on the object every time
+        return key
+    name = key if key in fields else snake if snake in fields else None
+    _ATTRIBUTE[(cls, key)] = name
+    return name
+
+
 def get(obj: Any, key: str, default: Any = None) -> Any:
-    """Field of a raw dict or a model, by its JSON name (models use snake_case names)."""
+    """Field of a raw dict or a model, by its JSON name (fhir.resources models use the JSON
+    names; other objects may use snake_case)."""
     if obj is None:
         return default
+    cls = type(obj)
+    if cls is dict:  # raw JSON: skip the (slow) abstract Mapping check
+        return obj.get(key, default)
     if isinstance(obj, Mapping):
         return obj.get(key, default)
-    value = getattr(obj, key, None)
-    if value is None:
+    name = _attribute(cls, key)
+    if name is None:
+        return default
+    value = getattr(obj, name, None)
+    if value is None and name == key and not hasattr(cls, "model_fields"):
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
         value = getattr(obj, snake, None)
     return default if value is None else value
@@ -203,17 +254,51 @@ def typed_reference(ref: Any, resource_type: str) -> str | None:
     return "/".join(parts[-2:]) if len(parts) >= 2 else value
 
 
-def validate(resource: Mapping[str, Any]) -> Any | None:
+# Top-level elements no converter reads, per resource type. They are left out of validation:
+# validating `meta`, `category`, `encounter`, `referenceRange` and narrative `text` cost about
+# two thirds of a Synthea Observation's validation, and a malformed element nobody reads must
+# not cost us the clinical content. Only what the converters read is validated. Keep these
+# lists in step with the converters (a test compares the findings with and without them).
+_COMMON_UNREAD = frozenset({"meta", "text", "identifier", "language"})
+UNREAD_ELEMENTS: dict[str, frozenset[str]] = {
+    "Observation": _COMMON_UNREAD | {
+        "category", "encounter", "performer", "basedOn", "partOf", "focus", "hasMember",
+        "derivedFrom", "referenceRange", "specimen", "device",
+    },
+    "Condition": _COMMON_UNREAD | {"category", "evidence", "stage", "asserter", "recorder"},
+    "DiagnosticReport": _COMMON_UNREAD | {
+        "category", "encounter", "performer", "resultsInterpreter", "basedOn", "specimen",
+        "result", "imagingStudy", "media",
+    },
+    "MedicationRequest": _COMMON_UNREAD | {
+        "category", "encounter", "requester", "recorder", "performer", "performerType",
+        "insurance", "supportingInformation", "basedOn", "groupIdentifier", "detectedIssue",
+        "eventHistory",
+    },
+    "MedicationStatement": _COMMON_UNREAD | {"category", "context", "informationSource",
+                                             "derivedFrom", "basedOn", "partOf"},
+    "MedicationAdministration": _COMMON_UNREAD | {"category", "context", "performer",
+                                                  "supportingInformation", "eventHistory",
+                                                  "partOf", "device"},
+}  # fmt: skip
+
+
+def validate(resource: Mapping[str, Any], *, complete: bool = False) -> Any | None:
     """Validate raw JSON with its fhir.resources.R4B model; None (logged by type/id) if invalid.
 
-    Only the resource type and id are logged: content may be patient data.
+    Elements of `UNREAD_ELEMENTS` are left out (the model lacks them) unless `complete`, which
+    a caller checking that a whole resource is R4 (draft orders) asks for. Only the resource
+    type and id are logged: content may be patient data.
     """
     from fhir.resources.R4B import get_fhir_model_class
 
     rtype = resource.get("resourceType")
+    unread = frozenset() if complete else UNREAD_ELEMENTS.get(str(rtype), frozenset())
     try:
         model_class = get_fhir_model_class(str(rtype))
-        return model_class.model_validate(dict(resource))
+        return model_class.model_validate(
+            {k: v for k, v in resource.items() if k not in unread}
+        )
     except (ValidationError, KeyError, ValueError, TypeError) as exc:
         logger.warning(
             "skipping invalid FHIR resource %s/%s (%s)",

@@ -58,10 +58,21 @@ def _qualifier_codes(body_site: Any) -> Iterable[tuple[str, str]]:
     """Laterality codings carried as an extension of a bodySite or of one of its codings."""
     holders = [body_site, *as_list(get(body_site, "coding"))]
     for holder in holders:
-        for ext in as_list(get(holder, "extension")):
-            value = get(ext, "valueCodeableConcept") or get(ext, "valueCoding")
-            for system, code, _ in codings(value):
-                yield system, code
+        yield from _extension_codes(as_list(get(holder, "extension")), _MAX_EXTENSION_DEPTH)
+
+
+# Complex extensions nest (a qualifier extension holding a `laterality` sub-extension); deeper
+# nesting than this is not laterality and is not walked (bounded cost on hostile input).
+_MAX_EXTENSION_DEPTH = 3
+
+
+def _extension_codes(extensions: list[Any], depth: int) -> Iterable[tuple[str, str]]:
+    for ext in extensions:
+        value = get(ext, "valueCodeableConcept") or get(ext, "valueCoding")
+        for system, code, _ in codings(value):
+            yield system, code
+        if depth > 1:
+            yield from _extension_codes(as_list(get(ext, "extension")), depth - 1)
 
 
 def side_from_body_sites(body_sites: Any) -> Side:

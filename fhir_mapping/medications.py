@@ -28,7 +28,13 @@ from .fhir_types import (
     reference_of,
     validate,
 )
-from .terminology.medications import BY_RXNORM, NAME_PATTERN, Drug, drugs_in_text
+from .terminology.medications import (
+    BY_RXNORM,
+    NAME_PATTERN,
+    PRODUCT_NAMES,
+    Drug,
+    drugs_in_text,
+)
 
 MEDICATION_TYPES = frozenset(
     {"MedicationRequest", "MedicationStatement", "MedicationAdministration"}
@@ -210,7 +216,10 @@ def _authored(model: Any, kind: MedicationKind) -> datetime | None:
         # The 48 h window counts from when the drug was last given: a period's end.
         period = get(model, "effectivePeriod")
         if period is not None:
-            return parse_when(get(period, "end")) or parse_when(get(period, "start"))
+            end = parse_when(get(period, "end"))
+            if end is None and str(get(model, "status") or "").lower() == "in-progress":
+                return None  # a running infusion is being given now: undated = ongoing
+            return end or parse_when(get(period, "start"))
         return first_when(model, "effectiveDateTime")
     return first_when(model, "effectiveDateTime", "effectivePeriod", "dateAsserted")
 
@@ -262,7 +271,12 @@ def _product_text(model: Any, raw: Mapping[str, Any], medications: Resolver) -> 
     medication = _resolve(model, raw, medications) if concept is None else None
     if medication is not None:
         concept = get(medication, "code")
-    return str(get(concept, "text") or next((d for _, _, d in codings(concept) if d), ""))
+    named = get(concept, "text") or next((d for _, _, d in codings(concept) if d), "")
+    if not named:
+        # A bare product code: its RxNorm name gives the strength (dose in syringes/tablets).
+        named = next((PRODUCT_NAMES[c] for system, c, _ in codings(concept)
+                      if system == RXNORM and c in PRODUCT_NAMES), "")
+    return str(named)
 
 
 def _display(model: Any, drugs: list[Drug]) -> str:
@@ -393,6 +407,13 @@ def dose_from_dosage(dosage: Any, product: str = "") -> Dose | None:
         strength = product_strength(product) if units is not None else None
         if units is not None and strength is not None:
             amount = (round(units * strength[0], 6), strength[1])
+    if amount is None and product:
+        # Epic/Cerner injectables are often dosed in mL ("0.4 mL" of a 40 mg/0.4 mL syringe):
+        # without this a prophylactic LMWH order read as "dose unknown" counted as therapeutic.
+        millilitres = _millilitres(dosage)
+        concentration = concentration_per_ml(product) if millilitres is not None else None
+        if millilitres is not None and concentration is not None:
+            amount = (round(millilitres * concentration[0], 6), concentration[1])
     if amount is None:
         return None
     per_day = _per_day(get(dosage, "timing"))
@@ -400,6 +421,43 @@ def dose_from_dosage(dosage: Any, product: str = "") -> Dose | None:
         per_day = per_day_from_text(text)
     route = _route(dosage) or route_from_text(text)
     return Dose(value=amount[0], unit=amount[1], per_day=per_day, route=route)
+
+
+_ML_UNITS = frozenset({"ml", "milliliter", "milliliters", "millilitre", "millilitres", "cc"})
+_CONCENTRATION = re.compile(rf"{_AMOUNT}\s*{_STRENGTH_UNIT}\s*/\s*ml\b", re.IGNORECASE)
+
+
+def _millilitres(dosage: Any) -> float | None:
+    for dose_and_rate in as_list(get(dosage, "doseAndRate")):
+        quantity = get(dose_and_rate, "doseQuantity")
+        if quantity is None or get(quantity, "value") is None:
+            continue
+        unit = str(get(quantity, "code") or get(quantity, "unit") or "").strip().lower()
+        if unit in _ML_UNITS:
+            return float(get(quantity, "value"))
+    return None
+
+
+def concentration_per_ml(text: str) -> tuple[float, str] | None:
+    """Amount of drug per mL of a product named like RxNorm does, or None.
+
+    "enoxaparin sodium 40 MG in 0.4 ML" -> 100 mg/mL; "heparin 5,000 UNT/ML" -> 5000 [iU]/mL.
+    Only a single unambiguous concentration counts.
+    """
+    match = _VOLUME_TIMES_CONCENTRATION.search(text)
+    if match is not None:
+        return normalize_dose_unit(_number(match.group(2)), match.group(3))
+    match = _PER_VOLUME.search(text)
+    if match is not None:
+        volume = _number(match.group(3))
+        if volume <= 0:
+            return None
+        return normalize_dose_unit(round(_number(match.group(1)) / volume, 6), match.group(2))
+    found = {(_number(m.group(1)), m.group(2).lower()) for m in _CONCENTRATION.finditer(text)}
+    if len(found) != 1:
+        return None
+    value, unit = found.pop()
+    return normalize_dose_unit(value, unit)
 
 
 def _quantity_dose(quantity: Any) -> tuple[float, str] | None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from cds_hooks.guideline.findings import (
     Behavior,
+    Concept,
+    Diagnosis,
     DopplerWaveform,
     EdemaImpact,
     Extent,
@@ -68,6 +70,7 @@ Finding = (
     | IvusStenosis
     | ReferenceDiameter
     | LesionBehavior
+    | Diagnosis
 )
 
 _USABLE_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
@@ -95,7 +98,13 @@ _WHOLE_LEG_SITES = frozenset({"68367000", "26893007", "29836001", "182281004"})
 _LIMITED_SITES = frozenset({"56459004", "344001", "53840002", "30021000", "70258002"})
 _WHOLE_LEG_TEXT = (
     "thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle", "whole limb",
-    "entire limb", "whole lower limb",
+    "entire limb", "whole lower limb", "whole left leg", "whole right leg", "entire left leg",
+    "entire right leg",
+)  # fmt: skip
+_WHOLE_LEG_NOTE = (
+    "whole leg", "entire leg", "groin to ankle", "thigh swelling", "swelling of the thigh",
+    "swelling to the thigh", "whole limb", "entire limb", "whole left leg", "whole right leg",
+    "entire left leg", "entire right leg",
 )  # fmt: skip
 _LIMITED_TEXT = (
     "foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs", "shin",
@@ -116,6 +125,7 @@ _RELEVANT_CODES: dict[str, frozenset[str]] = {
 # Applied to lower-cased text: a case-insensitive alternation is several times slower.
 _RELEVANT_TEXT = re.compile(
     r"edema|swell|swollen|duplex|doppler|ivus|intravascular|venograph|stenosis|waveform|phasic"
+    r"|phlegmasia"
 )
 
 
@@ -154,7 +164,44 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     value_string = resource.get("valueString")
     if isinstance(value_string, str):
         texts.append(value_string)
+    # Phlegmasia is often charted only in an exam's note (catalog: "an Observation's [...] note").
+    for note in resource.get("note") or ():
+        if isinstance(note, Mapping) and isinstance(note.get("text"), str):
+            texts.append(note["text"])
     return any(_RELEVANT_TEXT.search(t.lower()) for t in texts)
+
+
+_MEASUREMENT_LOINC = frozenset(vs.LAB_LOINC) | vs.BP_PANELS
+WHEN_KEYS = _WHEN_KEYS
+
+
+def measurement_key(resource: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The LOINC lab/vital codes of an Observation that can only become Measurements, or None.
+
+    `map_record` uses it to skip readings superseded by a much newer one of the same code
+    before validation. None (never skipped) for anything that may map to another finding:
+    local, SNOMED, ICD-10 or imaging codes, a text value, a note (phlegmasia is charted there).
+    """
+    if resource.get("status") not in _USABLE_STATUS:
+        return None
+    if any(key in resource for key in ("note", "valueString", "valueCodeableConcept")):
+        return None
+    code = resource.get("code")
+    if not isinstance(code, Mapping):
+        return None
+    found: list[str] = []
+    for coding in code.get("coding") or ():
+        if not isinstance(coding, Mapping):
+            return None
+        system = normalize_system(coding.get("system"))
+        value = coding.get("code")
+        if system == LOINC:
+            if value not in _MEASUREMENT_LOINC:
+                return None
+            found.append(str(value))
+        elif system in (LOCAL_OBSERVATION, SNOMED, ICD10CM):
+            return None
+    return tuple(sorted(found)) if found else None
 
 
 def convert(resource: Mapping[str, Any]) -> list[Finding]:
@@ -239,6 +286,16 @@ def convert_model(model: Any) -> list[Finding]:
         found.extend(_imaging(obs))
     elif not found:
         found.extend(_swelling(obs))
+    # Catalog: phlegmasia "in [...] an Observation's code text, value or note" is
+    # limb-threatening ischemia.
+    if clinical_text.affirmed(
+        f"{obs.code_text}. {obs.value_text}. {obs.note}", condition_vs.LIMB_ISCHEMIA_TEXT
+    ):
+        found.append(
+            Diagnosis(
+                concept=Concept.LIMB_ISCHEMIA, side=obs.side(), recorded=obs.when, source=obs.source
+            )
+        )
     return found
 
 
@@ -254,12 +311,33 @@ def _measure_value(measure: Measure, holder: Any) -> float | None:
         quantity = units.quantity(value_quantity)
         if quantity is None:
             return None
-        return _CONVERTERS[measure](*quantity)
+        return _beyond(_CONVERTERS[measure](*quantity), get(value_quantity, "comparator"))
     for key in ("valueInteger", "valueDecimal"):
         raw = get(holder, key)
         if raw is not None and not isinstance(raw, bool):
             return _CONVERTERS[measure](float(raw), None)
+    # Cerner and athena often send numbers as text ("3.1 g/dL", ">60").
+    parsed = units.string_quantity(get(holder, "valueString"))
+    if parsed is not None:
+        return _beyond(_CONVERTERS[measure](parsed[0], parsed[1] or None), parsed[2])
     return None
+
+
+# A bound ("<60", ">300") is read as a value just past it, so that strict thresholds decide
+# as the true value would: eGFR "<60" is renal disease, NT-proBNP ">300" is raised, platelets
+# "<10" are low, eGFR ">60" is not. The offset is too small to show in a card (6 digits).
+_BOUND_OFFSET = 1e-7
+
+
+def _beyond(value: float | None, comparator: Any) -> float | None:
+    if value is None or comparator is None:
+        return value
+    comparator = str(comparator)
+    if comparator in ("<", "<="):
+        return value * (1 - _BOUND_OFFSET) if value > 0 else value - _BOUND_OFFSET
+    if comparator in (">", ">="):
+        return value * (1 + _BOUND_OFFSET) if value > 0 else value + _BOUND_OFFSET
+    return value
 
 
 def _measurement(obs: _Obs, measure: Measure, value: float | None) -> list[Measurement]:
@@ -329,9 +407,14 @@ def _pregnancy(model: Any) -> float | None:
     if get(model, "dataAbsentReason") is not None:
         return None
     answer = code_set(get(model, "valueCodeableConcept"))
-    if any(system == SNOMED and code in vs.PREGNANT_ANSWERS for system, code in answer):
+    # LOINC's own answer list for 82810-3 (LL4129-4): LA15173-0 pregnant, LA26683-5 not.
+    if any(system == SNOMED and code in vs.PREGNANT_ANSWERS for system, code in answer) or (
+        (LOINC, "LA15173-0") in answer
+    ):
         return 1.0
-    if any(system == SNOMED and code in vs.NOT_PREGNANT_ANSWERS for system, code in answer):
+    if any(system == SNOMED and code in vs.NOT_PREGNANT_ANSWERS for system, code in answer) or (
+        (LOINC, "LA26683-5") in answer
+    ):
         return 0.0
     return None
 
@@ -362,13 +445,17 @@ def _value_codes(obs: _Obs) -> set[str]:
 def _ivus_stenosis(obs: _Obs, *, area: bool) -> list[Finding]:
     quantity = units.quantity(get(obs.model, "valueQuantity"))
     if quantity is None:
-        return []
+        # "62%" as valueString; a bound ("> 70%") is not a measurement to compare with 61%.
+        parsed = units.string_quantity(get(obs.model, "valueString"))
+        if parsed is None or parsed[2]:
+            return []
+        quantity = parsed[0], parsed[1]
     value = units.percent(*quantity)
     if value is None:
         return []
     area = area or clinical_text.has_any(f"{obs.code_text} {obs.note}", ("area",))
     return [IvusStenosis(percent=value, area=area, side=obs.side(), when=obs.when,
-                         source=obs.source)]
+                         source=obs.source, preliminary=obs.preliminary)]
 
 
 def _reference_diameter(obs: _Obs) -> list[Finding]:
@@ -579,7 +666,15 @@ def _swelling_present(
 def _extent(obs: _Obs) -> Extent:
     site_codes = {c for system, c in code_set(get(obs.model, "bodySite")) if system == SNOMED}
     text = f"{obs.site_text} {obs.code_text} {obs.value_text} {obs.note}"
-    if site_codes & _WHOLE_LEG_SITES or clinical_text.has_any(text, _WHOLE_LEG_TEXT):
+    # As for Conditions: a note mentions the hip or groin for many reasons ("s/p hip
+    # replacement"), so only explicit statements of extent count there, and a negated one
+    # ("calf swelling, no thigh swelling") never does.
+    described = f"{obs.site_text}. {obs.code_text}. {obs.value_text}"
+    if (
+        site_codes & _WHOLE_LEG_SITES
+        or clinical_text.affirmed(described, _WHOLE_LEG_TEXT)
+        or clinical_text.affirmed(obs.note, _WHOLE_LEG_NOTE)
+    ):
         return Extent.WHOLE_LEG
     if site_codes & _LIMITED_SITES or clinical_text.has_any(text, _LIMITED_TEXT):
         return Extent.LIMITED

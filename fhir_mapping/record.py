@@ -2,8 +2,11 @@
 
 Cost matters (a 10,000-resource record must cost little more than its JSON parse): each
 resource first passes its converter's cheap `relevant()` check on raw JSON, and only relevant
-resources are validated with fhir.resources and converted. A resource that fails anywhere is
-skipped and logged by type and id, never raised to the caller.
+resources are validated with fhir.resources and converted. Lab/vital readings superseded by a
+much newer reading of the same code are not validated at all (`SUPERSEDED_MARGIN`), and
+validation leaves out the elements no converter reads (`fhir_types.UNREAD_ELEMENTS`). A
+DiagnosticReport is read together with the Observations its `result` references. A resource
+that fails anywhere is skipped and logged by type and id, never raised to the caller.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import importlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
 from cds_hooks.guideline import findings as f
 
 from . import allergies, conditions, medications, patient, procedures
+from .fhir_types import first_when
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,7 @@ _OPTIONAL_CONVERTERS: dict[str, str] = {
     "ImagingStudy": "fhir_mapping.reports",
 }
 _loaded: dict[str, ModuleType] = {}
+_SELF_FILTERING = frozenset({"fhir_mapping.observations", "fhir_mapping.reports"})
 
 # Where a resource names its patient.
 _SUBJECT_KEYS = ("subject", "patient")
@@ -136,7 +142,10 @@ def _names_other_patient(resource: Raw, patient_id: str, aliases: Mapping[str, s
         ref = resource.get(key)
         if not isinstance(ref, Mapping):
             continue
-        named = _patient_id_of(str(ref.get("reference") or ""), aliases)
+        reference = ref.get("reference")
+        if reference == f"Patient/{patient_id}":
+            continue  # the common case, without parsing
+        named = _patient_id_of(str(reference or ""), aliases)
         if named is not None and named != patient_id:
             return True
     return False
@@ -159,6 +168,104 @@ def _medication_index(entries: list[_Entry]) -> dict[str, Raw]:
     return index
 
 
+_REPORT_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "issued")
+_OBSERVATION_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "effectiveInstant",
+                          "effectiveTiming", "issued")
+
+
+def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
+    """DiagnosticReports with the Observations their `result` references, as EHRs send them.
+
+    Epic and Oracle Health often put a report's impression in a result Observation's
+    `valueString` rather than in `conclusion`, and an IVUS report's measurements in result
+    Observations that carry no date of their own. The impression text is appended to the
+    report's conclusion, and an undated result Observation takes the report's date. Copies
+    are made; the caller's resources are never changed.
+    """
+    observations: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if entry.resource.get("resourceType") != "Observation":
+            continue
+        key = _key(entry.resource)
+        if key:
+            observations[key] = index
+        if entry.full_url:
+            observations[entry.full_url] = index
+    if not observations:
+        return entries
+    linked = list(entries)
+    for position, entry in enumerate(entries):
+        report = entry.resource
+        results = report.get("result")
+        if report.get("resourceType") != "DiagnosticReport" or not isinstance(results, list):
+            continue
+        texts: list[str] = []
+        when = {k: report[k] for k in _REPORT_WHEN_KEYS if k in report}
+        for ref in results:
+            target = str(ref.get("reference") or "") if isinstance(ref, Mapping) else ""
+            index = observations.get(target)
+            if index is None and target.count("/") > 1:
+                index = observations.get("/".join(target.rstrip("/").split("/")[-2:]))
+            if index is None:
+                continue
+            observation = linked[index].resource
+            value = observation.get("valueString")
+            if isinstance(value, str) and value.strip():
+                texts.append(value.strip())
+            if when and not any(k in observation for k in _OBSERVATION_WHEN_KEYS):
+                linked[index] = _Entry({**observation, **when}, linked[index].full_url)
+        if texts:
+            conclusion = report.get("conclusion")
+            parts = [conclusion] if isinstance(conclusion, str) and conclusion else []
+            linked[position] = _Entry({**report, "conclusion": ".\n".join([*parts, *texts])},
+                                      entry.full_url)
+    return linked
+
+
+# A lab or vital sign this much older than the newest reading of the same LOINC code is
+# outside every recency window of the guideline (labs/weight 90 days, platelets 7 days,
+# systolic 24 hours; the newest result wins), so it is not validated. The margin is far wider
+# than any of those configurable windows; raise it if a window is ever set beyond it.
+SUPERSEDED_MARGIN = timedelta(days=730)
+
+
+def _superseded_measurements(resources: list[Raw]) -> set[int]:
+    """Positions of measurement-only Observations superseded by a much newer reading.
+
+    Years of Synthea/EHR vitals and labs were most of a long record's mapping cost. Undated
+    readings and anything that can map to another finding (`observations.measurement_key`)
+    are always kept.
+    """
+    module = _optional("fhir_mapping.observations")
+    if module is None:
+        return set()
+    try:
+        return _superseded(resources, module)
+    except Exception as exc:  # noqa: BLE001 - an optimisation must never lose the record
+        logger.warning("superseded-reading check skipped (%s)", type(exc).__name__)
+        return set()
+
+
+def _superseded(resources: list[Raw], module: ModuleType) -> set[int]:
+    dated: list[tuple[int, tuple[str, ...], datetime]] = []
+    newest: dict[tuple[str, ...], datetime] = {}
+    for position, resource in enumerate(resources):
+        if resource.get("resourceType") != "Observation":
+            continue
+        key = module.measurement_key(resource)
+        if key is None:
+            continue
+        when = first_when(resource, *module.WHEN_KEYS)
+        if when is None:
+            continue
+        dated.append((position, key, when))
+        if key not in newest or when > newest[key]:
+            newest[key] = when
+    return {
+        position for position, key, when in dated if when < newest[key] - SUPERSEDED_MARGIN
+    }
+
+
 def _convert(
     resource: Raw, medication_index: Mapping[str, Raw]
 ) -> list[Any]:
@@ -171,7 +278,8 @@ def _convert(
     if module is None:
         return []
     relevant: Callable[[Raw], bool] = module.relevant
-    if not relevant(resource):
+    # These converters run `relevant()` themselves: a second call is wasted on every resource.
+    if module.__name__ not in _SELF_FILTERING and not relevant(resource):
         return []
     return list(module.convert(resource))
 
@@ -188,7 +296,7 @@ def map_record(
     With `patient_id`, resources whose subject/patient names another patient are ignored
     (those naming no patient are kept), as is any other Patient resource.
     """
-    entries = list(flatten(resources))
+    entries = _link_report_results(list(flatten(resources)))
     aliases = {
         e.full_url: str(e.resource.get("id"))
         for e in entries
@@ -198,6 +306,7 @@ def map_record(
     fields: dict[str, list[Any]] = {name: [] for name in set(_FIELD_OF.values())}
     the_patient: f.Patient | None = None
     seen: set[str] = set()
+    kept: list[Raw] = []
     for entry in entries:
         resource = entry.resource
         key = _key(resource)
@@ -212,6 +321,12 @@ def map_record(
             continue
         if patient_id is not None and _names_other_patient(resource, patient_id, aliases):
             continue
+        kept.append(resource)
+    superseded = _superseded_measurements(kept)
+    for position, resource in enumerate(kept):
+        if position in superseded:
+            continue
+        rtype = resource.get("resourceType")
         try:
             found = _convert(resource, medication_index)
         except Exception as exc:  # noqa: BLE001 - one bad resource must not fail the record

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html as htmllib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from cds_hooks.guideline.findings import (
     Behavior,
+    Concept,
+    Diagnosis,
     ImagingStudy,
     IvusStenosis,
     LesionBehavior,
@@ -31,6 +35,7 @@ from cds_hooks.guideline.findings import (
     Result,
     Side,
     Source,
+    VeinLevel,
     Waveform,
 )
 
@@ -50,9 +55,17 @@ from .fhir_types import (
     validate,
 )
 from .laterality import combine, side_from, side_from_text
+from .terminology import conditions as condition_vs
 from .terminology import imaging as vs
 
-Finding = ImagingStudy | IvusStenosis | ReferenceDiameter | LesionBehavior | MassCharacterization
+Finding = (
+    ImagingStudy
+    | IvusStenosis
+    | ReferenceDiameter
+    | LesionBehavior
+    | MassCharacterization
+    | Diagnosis
+)
 
 _FINAL_STATUS = frozenset({"final", "amended", "corrected", "appended"})
 _PRELIMINARY_STATUS = frozenset({"preliminary", "partial"})
@@ -68,7 +81,7 @@ _MAX_PRESENTED_FORM_BYTES = 64_000
 # Applied to lower-cased text (`concept_text`): no case-insensitive matching needed.
 _RELEVANT_TEXT = re.compile(
     r"duplex|doppler|venous|venograph|venogram|phlebograph|ivus|intravascular|ctv|mrv"
-    r"|compression ultrasound|dvt"
+    r"|compression ultrasound|dvt|contrast|enhanced|gadolinium|with and without|\bw\s*/?\s*wo?\b"
 )
 
 # Sentences naming the reason for the study, not its findings ("Indication: rule out DVT").
@@ -107,6 +120,58 @@ def _modality_from_codes(codes: Iterable[tuple[str, str]]) -> Modality | None:
     return found[0]
 
 
+# Contrast CT/MRI of the abdomen/pelvis named only by an EHR procedure text
+# ("CT ABDOMEN PELVIS W IV CONTRAST", "MRI PELVIS W WO CONTRAST"). Non-contrast studies
+# ("WO CONTRAST", "non-contrast") and angiography (CTA/MRA: arterial phase) do not count.
+_CROSS_SECTIONAL_TEXT = re.compile(r"\b(ct|computed tomography|mri|mr|magnetic resonance)\b")
+_ABDOMEN_PELVIS_TEXT = re.compile(r"\b(abd|abdomen|abdominal|pelvis|pelvic)\b")
+_WITH_CONTRAST_TEXT = re.compile(
+    r"\bw(?:ith)?\s*(?:/|and|&)?\s*w/?o(?:ut)?\b|\bwith and without\b"
+    r"|\b(?:w/?|with)\s*(?:iv\s+|i\.v\.\s+)?(?:contrast|gadolinium|gad)\b"
+    r"|\b(?:iv|intravenous) contrast\b|\bcontrast[- ]enhanced\b"
+)
+_WITHOUT_CONTRAST_TEXT = re.compile(
+    r"\b(?:wo|w/o|without|non[- ]?contrast|no)\s*(?:iv\s+)?(?:contrast|gadolinium)\b"
+    r"|\bnon[- ]?contrast\b|\bunenhanced\b"
+)
+_ANGIOGRAPHY_TEXT = re.compile(r"\b(cta|mra|angiogra\w*|arteriogra\w*)\b")
+
+
+def contrast_ct_mri_text(text: str) -> bool:
+    """True when a procedure text names a contrast CT/MRI of the abdomen or pelvis."""
+    text = text.lower()
+    if not (_CROSS_SECTIONAL_TEXT.search(text) and _ABDOMEN_PELVIS_TEXT.search(text)):
+        return False
+    if _ANGIOGRAPHY_TEXT.search(text):
+        return False
+    with_contrast = _WITH_CONTRAST_TEXT.search(text) is not None
+    if not with_contrast:
+        return False
+    # "W WO" / "with and without" is a contrast study; a plain "without contrast" is not.
+    both = re.search(r"\bw(?:ith)?\s*(?:/|and|&)?\s*w/?o(?:ut)?\b|\bwith and without\b", text)
+    return both is not None or _WITHOUT_CONTRAST_TEXT.search(text) is None
+
+
+# A venous duplex/venogram of the arm, neck or abdominal organs ("US VENOUS DUPLEX UPPER
+# EXTREMITY LEFT", CPT 93970/93971 also cover the arms): its "no DVT" must never exclude DVT
+# in the leg on the same side.
+_NON_LEG_SITE_TEXT = re.compile(
+    r"\b(upper (?:extremit(?:y|ies)|limbs?)|arms?|forearms?|subclavian|jugular|axillary"
+    r"|brachial|basilic|cephalic|renal|hepatic|portal|carotid|mesenteric|splenic|neck|uex?"
+    r"|dialysis|fistul\w*|av graft)\b"
+)
+_LEG_SITE_TEXT = re.compile(
+    r"\b(lower (?:extremit(?:y|ies)|limbs?)|legs?|thighs?|femoral|popliteal|calf|calves"
+    r"|tibial|peroneal|iliac|pelvi[cs]|groin|lle|rle|ble|lex?|ivc|vena cava|may-thurner)\b"
+)
+
+
+def not_a_leg_or_pelvic_study(code_text: str) -> bool:
+    """True when a report's name places it at a non-leg site and names no leg/pelvic site."""
+    text = code_text.lower()
+    return bool(_NON_LEG_SITE_TEXT.search(text)) and not _LEG_SITE_TEXT.search(text)
+
+
 def modality_from_text(text: str) -> Modality | None:
     """Modality named by a report's code text ('CT venography of the pelvis')."""
     for modality, phrases in vs.MODALITY_TEXT:
@@ -114,6 +179,8 @@ def modality_from_text(text: str) -> Modality | None:
             return modality
     if clinical_text.has_any(text, vs.VENOGRAPHY_WORDS):
         return Modality.VENOGRAPHY_IVUS
+    if contrast_ct_mri_text(text):
+        return Modality.CONTRAST_CT_MRI
     return None
 
 
@@ -164,7 +231,8 @@ def _report_text(model: Any) -> str:
     for attachment in as_list(get(model, "presentedForm")):
         content_type = str(get(attachment, "contentType") or "")
         data = get(attachment, "data")
-        if not data or not content_type.startswith("text/plain"):
+        html = content_type.startswith(("text/html", "application/xhtml"))
+        if not data or not (content_type.startswith("text/plain") or html):
             continue
         # The validated model holds decoded bytes; raw JSON holds base64 text.
         if isinstance(data, bytes):
@@ -176,8 +244,22 @@ def _report_text(model: Any) -> str:
                 continue
         if len(decoded) > _MAX_PRESENTED_FORM_BYTES:
             continue
-        parts.append(decoded.decode("utf-8", errors="replace"))
+        text = decoded.decode("utf-8", errors="replace")
+        parts.append(_html_text(text) if html else text)
     return "\n".join(p for p in parts if p)
+
+
+_HTML_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h\d)\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
+_HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_text(html: str) -> str:
+    """Plain text of an HTML report (Cerner and Epic send text/html presentedForm): block
+    ends become sentence breaks so that "No DVT<br>Left: thrombus" stays two sentences."""
+    text = _HTML_SKIPPED.sub(" ", html)
+    text = _HTML_BLOCK.sub(".\n", text)
+    return htmllib.unescape(_HTML_TAG.sub(" ", text))
 
 
 def findings_text(text: str) -> str:
@@ -195,7 +277,7 @@ def convert_report(model: Any) -> list[Finding]:
     codes = code_set(code)
     code_text = concept_text(code)
     modality = _modality_from_codes(codes) or modality_from_text(code_text)
-    if modality is None:
+    if modality is None or not_a_leg_or_pelvic_study(code_text):
         return []
     text = findings_text(_report_text(model))
     conclusion_codes = code_set(get(model, "conclusionCode"))
@@ -246,11 +328,66 @@ def convert_report(model: Any) -> list[Finding]:
 
     all_text = f"{code_text} {text}"
     if modality is Modality.VENOGRAPHY_IVUS or clinical_text.has_any(all_text, _IVUS_TEXT):
-        found.extend(ivus_findings(text, side, when, source,
-                                   ivus=clinical_text.has_any(all_text, _IVUS_TEXT)))
+        found.extend(
+            replace(f, preliminary=True) if preliminary and isinstance(f, IvusStenosis) else f
+            for f in ivus_findings(text, side, when, source,
+                                   ivus=clinical_text.has_any(all_text, _IVUS_TEXT))
+        )
     if modality in _CROSS_SECTIONAL:
         found.extend(_masses(conclusion_codes, side, when, source))
+        # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
+        # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
+        if condition_vs.PELVIC_MASS.matches(conclusion_codes):
+            found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
+                                   source=source))
+    # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
+    # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
+    # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
+    level = _dvt_level_from_text(text) if modality is Modality.DUPLEX else VeinLevel.UNKNOWN
+    if level is not VeinLevel.UNKNOWN:
+        found.extend(
+            Diagnosis(
+                concept=Concept.DVT,
+                side=s.side,
+                recorded=when,
+                level=level,
+                site_text=level.value,
+                source=source,
+            )
+            for s in found
+            if isinstance(s, ImagingStudy) and s.result is Result.POSITIVE
+        )
+    # Catalog: limb-threatening ischemia includes phlegmasia stated in "a report conclusion".
+    if clinical_text.affirmed(text, condition_vs.LIMB_ISCHEMIA_TEXT):
+        found.append(
+            Diagnosis(concept=Concept.LIMB_ISCHEMIA, side=side, recorded=when, source=source)
+        )
     return found
+
+
+_PROXIMAL_VEIN_TEXT = ("iliac", "femoral", "popliteal", "iliofemoral", "femoropopliteal",
+                       "cfv", "sfv", "profunda")
+_DISTAL_VEIN_TEXT = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius", "ptv")
+
+
+_THROMBUS_TEXT = ("thrombus", "thrombi", "thrombosis", "dvt", "clot", "occlusive",
+                  "non-compressible", "noncompressible")
+
+
+def _dvt_level_from_text(text: str) -> VeinLevel:
+    """Proximal when a clause affirming thrombus names a vein at or above the popliteal; distal
+    when such clauses name only calf veins. Clauses without thrombus ("normal compressibility
+    of the femoral vein") never decide, so a calf DVT is not made proximal."""
+    level = VeinLevel.UNKNOWN
+    for sentence in clinical_text.sentences(text):
+        for clause in sentence.split(";"):
+            if not clinical_text.affirmed(clause, _THROMBUS_TEXT):
+                continue
+            if clinical_text.affirmed(clause, _PROXIMAL_VEIN_TEXT):
+                return VeinLevel.PROXIMAL
+            if clinical_text.affirmed(clause, _DISTAL_VEIN_TEXT):
+                level = VeinLevel.DISTAL
+    return level
 
 
 def _side_waveform(text: str, side: Side) -> Waveform | None:
@@ -332,17 +469,30 @@ def result_from_text(text: str) -> Result:
 
 
 _CHRONIC_THROMBUS = re.compile(
-    r"\b(?:chronic|old|residual|organi[sz]ed|recanali[sz]ed|post-?thrombotic)\s+"
+    r"\b(?:chronic|old|residual|organi[sz]ed|recanali[sz]ed|post-?thrombotic|prior|previous)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:thrombus|thrombi|thrombosis|dvt|clot|deep vein thrombosis"
     r"|deep venous thrombosis)\b"
 )
 _ACUTE_WORDS = ("acute", "new", "fresh", "subacute", "propagating", "propagation")
 
 
+# Superficial vein thrombosis is not DVT: a sentence naming only superficial veins (no deep
+# vein, no saphenofemoral/saphenopopliteal junction) does not make a duplex positive.
+_SUPERFICIAL_TEXT = ("saphenous", "gsv", "ssv", "superficial", "thrombophlebitis",
+                     "varicose", "varicosity", "varicosities", "cephalic", "basilic")
+_DEEP_TEXT = ("deep", "dvt", "femoral", "popliteal", "iliac", "tibial", "peroneal", "soleal",
+              "gastrocnemius", "cfv", "sfv", "profunda", "junction", "calf vein", "calf veins")
+
+
 def _without_chronic(text: str) -> str:
-    """The text with chronic-thrombus mentions blanked, unless a sentence also says acute."""
+    """The text with chronic-thrombus mentions blanked, unless a sentence also says acute,
+    and with sentences about superficial veins only left out."""
     kept = []
     for sentence in clinical_text.sentences(text):
+        if clinical_text.has_any(sentence, _SUPERFICIAL_TEXT) and not clinical_text.has_any(
+            sentence, _DEEP_TEXT
+        ):
+            continue
         if not clinical_text.affirmed(sentence, _ACUTE_WORDS):
             sentence = _CHRONIC_THROMBUS.sub("chronic finding", sentence)
         kept.append(sentence)

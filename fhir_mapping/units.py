@@ -7,6 +7,7 @@ A missing unit means the finding's own unit (EHRs often omit it for the customar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,28 @@ def quantity(resource_value: Any) -> tuple[float, str] | None:
         return None
     unit = get(resource_value, "code") or get(resource_value, "unit") or ""
     return number, str(unit)
+
+
+# One number with an optional comparator and unit: "62%", "3.1 g/dL", ">60", "35,000 /uL".
+# Ranges ("3.1-3.4"), several numbers or words ("hemolyzed", "see note") do not match.
+_STRING_QUANTITY = re.compile(
+    r"^\s*(<=|>=|<|>)?\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)\s*([^\d\s][^\d]*)?$"
+)
+
+
+def string_quantity(text: Any) -> tuple[float, str, str] | None:
+    """(value, unit, comparator) of a numeric `valueString` (Cerner/athena send "62%"), or None.
+
+    The comparator ("<", ">", "<=", ">=" or "") is returned so that callers decide whether a
+    bound is usable; a valueQuantity with a comparator is read as its bound elsewhere.
+    """
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    match = _STRING_QUANTITY.match(text)
+    if match is None:
+        return None
+    comparator, number, unit = match.groups()
+    return float(number.replace(",", "")), (unit or "").strip(), comparator or ""
 
 
 def _table(factors: dict[str, float]) -> Callable[[float, str | None], float | None]:

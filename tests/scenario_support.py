@@ -84,9 +84,14 @@ def _belongs(resource: dict[str, Any], patient_id: str) -> bool:
 
 
 def check_response(
-    cards: list[dict[str, Any]], expect: dict[str, Any], *, patient_ref: str
+    cards: list[dict[str, Any]],
+    expect: dict[str, Any],
+    *,
+    patient_ref: str,
+    context: dict[str, Any] | None = None,
 ) -> None:
-    """Exact ids, critical -> warning -> info order, and valid R4 suggestions for the patient."""
+    """Exact ids, critical -> warning -> info order, and valid R4 suggestions for the patient
+    (with the hook context's requester and encounter when `context` is given)."""
     got = card_ids(cards)
     assert got == expect["ids"], f"expected {expect['ids']}, got {got}: {_brief(cards)}"
     ranks = [RANK[card["indicator"]] for card in cards]
@@ -97,10 +102,20 @@ def check_response(
     for card in cards:
         assert card["source"]["topic"]["system"] == TOPIC_SYSTEM
         assert len(card["summary"]) < 140
+        if card.get("suggestions"):
+            assert card["selectionBehavior"] in ("at-most-one", "any"), card["selectionBehavior"]
+        for reason in card.get("overrideReasons", []):
+            assert reason.get("code") and reason.get("display"), reason
         for suggestion in card.get("suggestions", []):
             for action in suggestion["actions"]:
+                # The sandbox logs an error for an action without a description.
+                assert str(action.get("description", "")).strip(), action
+                if action["type"] in ("update", "delete"):
+                    assert "/" in action["resourceId"], action
                 if "resource" in action:
                     check_resource(action["resource"], patient_ref, action["type"])
+                if action["type"] == "create" and context is not None:
+                    check_order_context(action["resource"], context)
     for rec_id, codes in expect.get("suggested", {}).items():
         created = created_resources(by_id[rec_id])
         assert len(created) == len(codes), (rec_id, [codes_of(r) for r in created])
@@ -144,6 +159,27 @@ def check_resource(resource: dict[str, Any], patient_ref: str, action_type: str)
     if action_type == "create":
         assert resource["status"] == "draft"
         assert resource["subject"] == {"reference": patient_ref}
+
+
+def check_order_context(resource: dict[str, Any], context: dict[str, Any]) -> None:
+    """A created order carries the clinician (userId) and encounter of the hook context."""
+    assert resource["intent"] == "order"
+    user = str(context.get("userId", ""))
+    if user.split("/")[0] in ("Practitioner", "PractitionerRole"):
+        assert resource["requester"] == {"reference": user}
+    else:
+        assert "requester" not in resource
+    if context.get("encounterId"):
+        assert resource["encounter"] == {"reference": f"Encounter/{context['encounterId']}"}
+    else:
+        assert "encounter" not in resource
+    for reason in resource.get("reasonReference", []):
+        assert reason["reference"].split("/")[0] in (
+            "Condition",
+            "Observation",
+            "DiagnosticReport",
+            "DocumentReference",
+        )
 
 
 def synthea_samples() -> list[Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cds_hooks.guideline.dates import iso_day, within
-from cds_hooks.guideline.findings import Concept, Diagnosis, Measure, Measurement
+from cds_hooks.guideline.findings import Concept, Diagnosis, Measure, Measurement, Side
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -97,8 +97,14 @@ def edema_alternative_causes(state: PathwayState) -> Recommendation | None:
     when all are assessed and absent" — warning if a cause is present, info if only unassessed;
     "optional lab ServiceRequests for what is not assessed". S2: NIVL requires "exclusion of
     other edema causes".
+
+    Decision: silent while an iliac venous stent is in place. The catalog: "When a stent is in
+    place the NIVL work-up recommendations do not fire"; this card is that work-up (it asks for
+    the causes "before venography, IVUS or stenting"), and after stenting it would mislead.
     """
     if not state.iliac_context or not state.swelling_sides:
+        return None
+    if state.stent_in_place or state.stents:
         return None
     excluded_legs = [leg for leg in state.legs if leg.dvt_status is DvtStatus.EXCLUDED]
     if not excluded_legs:
@@ -120,11 +126,15 @@ def edema_alternative_causes(state: PathwayState) -> Recommendation | None:
         indicator = Indicator.INFO
 
     lines = "\n".join(f"- {c.label}: {_state_text(c.state)}" for c in causes)
-    sides = " and ".join(leg.side.value for leg in excluded_legs)
+    sides = " and ".join(
+        "side-not-recorded" if leg.side is Side.UNKNOWN else leg.side.value
+        for leg in excluded_legs
+    )
+    legs = "legs" if len(excluded_legs) > 1 else "leg"
     detail = (
-        f"DVT is excluded in the {sides} leg. A nonthrombotic iliac vein lesion is a diagnosis of "
-        "exclusion: other causes of edema must be assessed and absent before venography, IVUS "
-        "or stenting is considered.\n\n" + lines
+        f"DVT is excluded in the {sides} {legs}. A nonthrombotic iliac vein lesion is a "
+        "diagnosis of exclusion: other causes of edema must be assessed and absent before "
+        "venography, IVUS or stenting is considered.\n\n" + lines
     )
     evidence: list[Evidence] = []
     for leg in excluded_legs:

@@ -59,14 +59,33 @@ MRI_PELVIS_PREGNANCY = ServiceOrder(
 )
 VENOGRAPHY_IVUS = ServiceOrder(
     label="Venography with intravascular ultrasound (IVUS)",
+    # The work-up is unilateral by rule, so the unilateral venography code (75820) only: the
+    # codings of one CodeableConcept must mean the same thing, and 75822 is bilateral.
     codes=(
         Code(CPT, "37252", "Intravascular ultrasound (noncoronary vessel), initial vessel"),
         Code(CPT, "75820", "Venography, extremity, unilateral, radiological supervision"),
-        Code(CPT, "75822", "Venography, extremity, bilateral, radiological supervision"),
     ),
     note="Measure diameter stenosis, lesion behavior and the external iliac reference diameter.",
     category="procedure",
 )
+COMMON_ILIAC_VEIN = Code(SNOMED, "46027005", "Common iliac vein")
+LATERALITY_CODES = {
+    Side.LEFT: Code(SNOMED, "7771000", "Left"),
+    Side.RIGHT: Code(SNOMED, "24028007", "Right"),
+}
+
+
+def venography_ivus_for(side: Side) -> ServiceOrder:
+    """The venography/IVUS suggestion for the swollen side's iliac veins."""
+    if side not in LATERALITY_CODES:
+        return VENOGRAPHY_IVUS
+    return ServiceOrder(
+        label=f"Venography with intravascular ultrasound (IVUS), {side.value} iliac veins",
+        codes=VENOGRAPHY_IVUS.codes,
+        body_site=(COMMON_ILIAC_VEIN, LATERALITY_CODES[side]),
+        note=VENOGRAPHY_IVUS.note,
+        category=VENOGRAPHY_IVUS.category,
+    )
 ONCOLOGY_REFERRAL = ServiceOrder(
     label="Referral to oncology",
     codes=(Code(SNOMED, "306237005", "Referral to oncology service"),),
@@ -211,6 +230,13 @@ def scrotal_edema(state: PathwayState) -> bool:
     )
 
 
+_CAUSE_STATE_TEXT = {
+    CauseState.PRESENT: "**present**",
+    CauseState.ABSENT: "absent",
+    CauseState.NOT_ASSESSED: "not assessed",
+}
+
+
 # ---------------------------------------------------------------- rules
 
 
@@ -226,13 +252,18 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     present = [c for c in causes if c.state is CauseState.PRESENT]
     unassessed = [c for c in causes if c.state is CauseState.NOT_ASSESSED]
     lines = "\n".join(
-        f"- {c.label}: {'**present**' if c.state is CauseState.PRESENT else c.state.value}"
-        for c in causes
+        f"- {c.label}: {_CAUSE_STATE_TEXT[c.state]}" for c in causes
     )
     detail = (
         "Both legs are swollen. A nonthrombotic iliac vein lesion causes unilateral symptoms; "
         "bilateral edema is rarely NIVL and points to a systemic cause (heart, kidney, liver, "
-        "albumin, medication). Evaluate those before any iliac venous work-up or stent.\n\n"
+        "albumin, medication). "
+        + (
+            "Evaluate those before attributing the swelling to the iliac veins or the stent "
+            "already in place.\n\n"
+            if state.stent_in_place or state.stents
+            else "Evaluate those before any iliac venous work-up or stent.\n\n"
+        )
         + lines
     )
     evidence: list[Evidence] = []
@@ -324,7 +355,8 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
     if any(k not in INFECTIVE for k in kinds):
         detail += (
             "\n\nOnly if the mass is not resectable and symptoms are severe may a temporizing "
-            "venous stent be discussed (never for an infected collection)."
+            "venous stent be discussed"
+            + (" (never for the abscess)." if any(k in INFECTIVE for k in kinds) else ".")
         )
     sources = list(dict.fromkeys(TREATMENT[k][1] for k in kinds))
     summary = (
@@ -361,8 +393,10 @@ def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
     stent". Figure: "up to 24% of asymptomatic people have > 50% left iliac vein compression on
     CT".
 
-    Decision: a compression diagnosis (iliac-site I87.1) counts like an imaging conclusion, and a
-    mass not yet characterized keeps this card silent (the mass may be the cause).
+    Decision: a compression diagnosis (iliac-site I87.1) counts like an imaging conclusion, and
+    any pelvic/iliac mass on record keeps this card silent, even one already imaged with contrast
+    whose nature is not documented: calling compression next to a mass "common anatomy" would be
+    wrong, and the mass may be the cause.
     """
     if not state.compression or state.swelling_sides:
         return None
@@ -370,7 +404,7 @@ def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
         return None
     if current_natures(state) or state.extrinsic_cause_characterized:
         return None
-    if uncharacterized_masses(state) or scrotal_edema(state):
+    if state.masses or scrotal_edema(state):
         return None
     evidence = [evidence_of("Iliac vein compression", c) for c in state.compression]
     absent = [
@@ -445,8 +479,8 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
         ),
         evidence=tuple(dict.fromkeys(evidence)),
         sources=("S2",),
-        quote="IVUS finds 30% more >= 50% lesions than venography.",
-        suggestions=(VENOGRAPHY_IVUS,),
+        quote="IVUS finds 30% more ≥ 50% lesions than venography.",
+        suggestions=(venography_ivus_for(side),),
         selection="at-most-one",
     )
 

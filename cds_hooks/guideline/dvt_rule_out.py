@@ -42,6 +42,11 @@ def dvt_duplex_ultrasound(state: PathwayState) -> Recommendation | None:
     leg dated on/after the swelling's onset"; critical when the swelling is new (30 days), else
     warning. A swelling of unknown side gets a bilateral study (unknown is never left).
     """
+    # An acute DVT whose side is not recorded may be in this leg: "no acute DVT in that leg"
+    # cannot be asserted, and asking a diagnosed patient for a duplex "to exclude DVT" is a card
+    # we cannot justify (the leg stays `not excluded` for every later stage).
+    if Side.UNKNOWN in state.acute_dvt_sides:
+        return None
     legs = [leg for leg in state.legs if _needs_duplex(leg)]
     if not legs:
         return None
@@ -50,7 +55,7 @@ def dvt_duplex_ultrasound(state: PathwayState) -> Recommendation | None:
     new = any(leg.new for leg in legs)
     where = {Side.LEFT: "left leg", Side.RIGHT: "right leg"}.get(target, "both legs")
     if new:
-        summary = f"New {_swelling_words(legs)}: order a complete venous duplex of the {where}"
+        summary = f"New {_swelling_words(legs)}: order a complete venous duplex ({where})"
     else:
         summary = f"DVT not excluded in the swollen leg: order a complete venous duplex ({where})"
     detail = (
@@ -136,7 +141,13 @@ def pelvic_venous_imaging(state: PathwayState) -> Recommendation | None:
     return Recommendation(
         id="pelvic-venous-imaging",
         indicator=Indicator.WARNING,
-        summary="Leg duplex may miss iliac DVT: order pelvic CT or MR venography",
+        # Pregnant: only MR is suggested, so the summary must not offer CT.
+        summary=(
+            "Leg duplex may miss iliac DVT: order pelvic MR venography without contrast "
+            "(pregnant)"
+            if state.pregnant
+            else "Leg duplex may miss iliac DVT: order pelvic CT or MR venography"
+        ),
         detail=detail,
         evidence=evidence,
         missing=("CT or MR venography of the pelvic veins",),

@@ -35,6 +35,7 @@ CG_AGE_CONSTANT = 140
 CG_CREATININE_FACTOR = 72.0
 CG_FEMALE_FACTOR = 0.85
 ADULT_AGE_YEARS = 18
+HIT_TEXT = "Heparin-induced thrombocytopenia"  # clinical_status.heparin_contraindications
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
 
 
@@ -172,7 +173,8 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
             interval = RENAL_INTERVAL_HOURS
             sources.append("Label")
             detail += (
-                f" {renal.method} is {renal.ml_min:.0f} mL/min (< "
+                # Rounded down: 29.9 shown as "30 mL/min (< 30)" would read as a contradiction.
+                f" {renal.method} is {math.floor(renal.ml_min)} mL/min (< "
                 f"{state.settings.crcl_renal_dose_ml_min:g}): the enoxaparin label reduces the "
                 "dose to 1 mg/kg once every 24 hours."
             )
@@ -185,7 +187,7 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
             dose_mg=float(dose),
             interval_hours=interval,
             route=SUBCUTANEOUS,
-            note=f"1 mg/kg for {state.weight.value:g} kg",
+            note=f"1 mg/kg for {round(state.weight.value, 1):g} kg",
         ),
     )
     return _lmwh(summary, detail, evidence, missing, sources, suggestions)
@@ -220,16 +222,31 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
     """
     if not (state.acute_proximal_dvt and state.anticoagulation_contraindicated):
         return None
+    detail = (
+        "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
+        "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
+        "filter retrieval) once the contraindication resolves."
+    )
+    hit = tuple(
+        e for e in state.evidence.get("heparin_contraindicated", ()) if e.text.startswith(HIT_TEXT)
+    )
+    if hit and any(e.text.startswith("Platelets") for e in state.contraindications):
+        # Low platelets with HIT on record: HIT is prothrombotic and is treated with a
+        # non-heparin anticoagulant despite thrombocytopenia; a specialist must weigh that
+        # before a filter (the catalog's rule still applies, so the card stays).
+        detail += (
+            " Heparin-induced thrombocytopenia is on record: if the low platelet count is due "
+            "to HIT, a non-heparin anticoagulant is usually indicated rather than a filter; "
+            "confirm with hematology."
+        )
     return Recommendation(
         id="anticoagulation-contraindicated-ivc-filter",
         indicator=Indicator.CRITICAL,
         summary="Acute proximal DVT and anticoagulation contraindicated: consider an IVC filter",
-        detail=(
-            "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
-            "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
-            "filter retrieval) once the contraindication resolves."
-        ),
-        evidence=state.evidence.get("acute_dvt", ()) + state.contraindications,
+        detail=detail,
+        evidence=state.evidence.get("acute_dvt", ())
+        + state.contraindications
+        + hit,
         sources=("S1",),
         suggestions=(
             ServiceOrder(
@@ -263,10 +280,11 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
         summary="Acute DVT with limb-threatening ischemia and severe hypotension: urgent "
         "vascular/interventional review for thrombolysis",
         detail=(
-            "This service's rule (not the guideline's wording) flags acute DVT with "
-            "limb-threatening ischemia and severe hypotension, where the guidance reserves "
-            "thrombolysis. Thrombolysis carries a hemorrhage risk of about 8%: the decision "
-            "needs urgent vascular or interventional input."
+            "The guidance reserves thrombolysis for selected patients. This service flags "
+            "acute DVT with limb-threatening ischemia and severe hypotension for "
+            "consideration (a rule of this service, not the guideline's wording). "
+            "Thrombolysis carries a hemorrhage risk of about 8%: the decision needs urgent "
+            "vascular or interventional input."
         ),
         evidence=state.evidence.get("acute_dvt", ())
         + state.evidence.get("limb_ischemia", ())

@@ -209,6 +209,7 @@ class IvusStenosis:
     side: Side = Side.UNKNOWN
     when: datetime | None = None
     source: Source = field(default_factory=Source)
+    preliminary: bool = False  # status preliminary: counts, with a caveat on the card
 
 
 @dataclass(frozen=True)

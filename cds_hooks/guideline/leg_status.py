@@ -160,6 +160,9 @@ def derive_leg(
         (venography, "Pelvic venography"),
     ):
         if study is not None:
+            if not study.complete:
+                # Say why this study does not exclude DVT (catalog: complete vs limited).
+                label = "Limited/femoropopliteal venous duplex"
             text = f"{label} ({study.side}): {RESULT_TEXT[study.result]}"
             evidence += (cite(text, study.source, study.when),)
     if cfv_non_phasic is not None:

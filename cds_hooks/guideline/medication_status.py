@@ -47,6 +47,11 @@ def is_current(med: Medication, as_of: datetime, settings: GuidelineSettings) ->
     if not med.status_active:
         return False
     if med.kind is MedicationKind.ADMINISTRATION:
+        # Undated = an in-progress administration with an open period (a running heparin
+        # infusion started days ago): it is being given now (FHIR requires effective[x], so
+        # a completed one always has a date).
+        if med.authored is None:
+            return True
         return within(med.authored, as_of, hours=settings.administration_hours)
     if med.kind is MedicationKind.STATEMENT:
         return True

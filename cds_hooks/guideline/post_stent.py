@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -95,7 +96,13 @@ def post_stent_antithrombotic_review(
         ]
         what = ", ".join(dict.fromkeys(m.ingredient for m in meds))
     else:
-        orders = [o for o in drafted if o.kind is OrderKind.ANTITHROMBOTIC]
+        # Decision: an order whose own reason names another indication (or VTE) is justified
+        # by that reason even when the problem list lacks it: no card for it.
+        orders = [
+            o
+            for o in drafted
+            if o.kind is OrderKind.ANTITHROMBOTIC and not _order_states_indication(o)
+        ]
         if not orders:
             return None
         order_refs = tuple(o.ref for o in orders)
@@ -207,6 +214,24 @@ def _other_indications(state: PathwayState) -> list[str]:
         for d in state.record.diagnoses
         if d.concept in OTHER_INDICATIONS and not d.suspected
     ]
+
+
+# Order reasons (reasonCode/reasonReference, lower-cased) that are an indication of their own.
+_INDICATION_REASON_CONCEPTS = frozenset({"dvt", "pe", "stroke", "mi", "phlegmasia"})
+_INDICATION_REASON_TEXT = re.compile(
+    r"\b(atrial fibrillation|atrial flutter|afib|a-fib|af|(mechanical|prosthetic)( \w+){0,2} "
+    r"valve|valve replacement|coronary|cad|acs|angina|myocardial|"
+    r"peripheral arter\w*|pad|claudication|arterial stent|stroke|tia|transient ischemic|"
+    r"cerebral infarction|thrombophilia|factor v leiden|antiphospholipid|prothrombin gene|"
+    r"protein [cs] deficiency|antithrombin|dvt|vte|pe|deep vein thrombosis|venous thrombo\w*|"
+    r"pulmonary embol\w*|thromboembolism)\b"
+)
+
+
+def _order_states_indication(order: DraftOrder) -> bool:
+    if set(order.reason_concepts) & _INDICATION_REASON_CONCEPTS:
+        return True
+    return bool(_INDICATION_REASON_TEXT.search(order.reason_text.lower()))
 
 
 def _order_name(order: DraftOrder) -> str:

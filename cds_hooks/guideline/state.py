@@ -228,7 +228,10 @@ def derive_state(
     evidence["limb_ischemia"] = ischemia
     evidence["pregnancy"] = pregnant
     if weight is not None:
-        evidence["weight"] = (cite(f"Weight {weight.value:g} kg", weight.source, weight.when),)
+        # Converted weights (lb -> kg) carry many decimals; a clinician reads one.
+        evidence["weight"] = (
+            cite(f"Weight {round(weight.value, 1):g} kg", weight.source, weight.when),
+        )
 
     state = PathwayState(
         record=record,

@@ -9,6 +9,7 @@ downgrades `stent-without-ivus-confirmation` to info).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from cds_hooks.guideline.compression import natures_on_side, unilateral_side
 from cds_hooks.guideline.findings import (
     Behavior,
     DraftOrder,
+    IvusStenosis,
     MassNature,
     OrderKind,
     Side,
@@ -47,6 +49,8 @@ SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 OVERRIDE_SYSTEM = "urn:iliac-cds:override-reason"
 LENGTH_PARAMETER_CODE = "410668003"  # SNOMED CT: length
+
+_SIZE_PAIR = re.compile(r"\d\s*(?:mm|cm)?\s*[x×*]\s*\d")
 
 OVERRIDE_LENGTH = (
     Code(OVERRIDE_SYSTEM, "overlapping-stent-planned", "Overlapping/additional stent planned"),
@@ -207,10 +211,17 @@ def _without_ivus_confirmation(
             sources=("S2",),
             order_refs=tuple(s.order.ref for s in flagged),
         )
+    ivus_gap = any(m.startswith(("IVUS", "Lesion behavior", "Fixed lesion")) for m in missing)
+    summary = (
+        "Iliac venous stent ordered without IVUS-confirmed indication on record"
+        if ivus_gap
+        # IVUS criteria met (or waived for a malignant mass): name what is missing instead.
+        else "Iliac venous stent ordered: swelling or DVT exclusion of that leg not on record"
+    )
     return Recommendation(
         id="stent-without-ivus-confirmation",
         indicator=Indicator.CRITICAL,
-        summary="Iliac venous stent ordered without IVUS-confirmed indication on record",
+        summary=summary,
         detail=detail,
         evidence=tuple(_order_evidence(s.order) for s in flagged),
         missing=tuple(missing),
@@ -246,7 +257,7 @@ def _diameter_sizing(state: PathwayState, stents: list[_StentOrder]) -> Recommen
             problems.append(
                 (
                     s,
-                    f"Diameter {mm(diameter)} is outside {low:g}–{high:g} mm (reference "
+                    f"Diameter {mm(diameter)} is outside {low:g}-{high:g} mm (reference "
                     f"{mm(reference.mm)} + 1 to 4 mm)",
                 )
             )
@@ -262,8 +273,8 @@ def _diameter_sizing(state: PathwayState, stents: list[_StentOrder]) -> Recommen
         summary=summary,
         detail=(
             "The stent diameter should be the IVUS reference diameter of the external iliac "
-            "vein plus 1 to 4 mm: undersized stents migrate, oversized ones can cause pain and "
-            "stenosis at their ends.\n\n" + "\n".join(f"- {text}" for _, text in problems)
+            "vein plus 1 to 4 mm: an undersized stent can migrate.\n\n"
+            + "\n".join(f"- {text}" for _, text in problems)
         ),
         evidence=tuple(
             dict.fromkeys([*(_order_evidence(s.order) for s, _ in problems), *evidence])
@@ -291,14 +302,32 @@ def _ivus_gaps(state: PathwayState, stent: _StentOrder) -> list[str]:
     gaps: list[str] = []
     malignant = any(n.nature is MassNature.MALIGNANT for n in natures_on_side(state, side))
     if not malignant:
-        lesion = newest_diameter_stenosis(state, side if lateral else None)
-        if lesion is None:
-            done = state.ivus_done or bool(state.ivus or state.record.ivus_stenoses)
+        lesion = (
+            _documented_lesion(state, side) if lateral else newest_diameter_stenosis(state, None)
+        )
+        unsided = lateral and lesion is None and _documented_lesion(state, Side.UNKNOWN)
+        if unsided:
+            # As in `nivl-stent-criteria-incomplete`: an IVUS result without a side is never
+            # taken for this leg's (input profile: unknown is never treated as left or right).
             gaps.append(
-                "IVUS diameter stenosis (IVUS on record but no diameter stenosis reported)"
-                if done
-                else "IVUS diameter stenosis (none on record)"
+                f"IVUS diameter stenosis of the {side.value} iliac vein (the IVUS result on "
+                "record names no side)"
             )
+        elif lesion is None:
+            elsewhere = lateral and newest_diameter_stenosis(state, None) is not None
+            done = state.ivus_done or bool(state.ivus or state.record.ivus_stenoses)
+            if elsewhere:
+                # An IVUS result of the other iliac vein says nothing about this one.
+                gaps.append(
+                    f"IVUS diameter stenosis of the {side.value} iliac vein (the IVUS result on "
+                    "record is for the other side)"
+                )
+            elif done:
+                gaps.append(
+                    "IVUS diameter stenosis (IVUS on record but no diameter stenosis reported)"
+                )
+            else:
+                gaps.append("IVUS diameter stenosis (none on record)")
         elif not stenosis_qualifies(lesion):
             gaps.append(
                 f"IVUS diameter stenosis above {DIAMETER_STENOSIS_THRESHOLD_PCT:g}% "
@@ -318,13 +347,43 @@ def _ivus_gaps(state: PathwayState, stent: _StentOrder) -> list[str]:
         or state.bilateral_swelling
     )
     where = f"{side.value} leg" if lateral else "leg"
-    if not swollen:
+    if not swollen and lateral and Side.UNKNOWN in state.swelling_sides:
+        # Unknown is never taken for the stent's side; say so rather than "none".
+        gaps.append(f"Swelling of the {where} (the swelling on record names no side)")
+    elif not swollen:
         gaps.append(f"Swelling of the {where} (none on record)")
     else:
         legs = [lg for lg in state.legs if not lateral or lg.side is side]
         if not legs or any(lg.dvt_status is DvtStatus.NOT_EXCLUDED for lg in legs):
             gaps.append(f"DVT excluded in the {where} (complete duplex)")
     return gaps
+
+
+def _restate_length(text: str, old_mm: float | None, new_mm: float) -> str:
+    """`text` with a stated "D x L mm" size carrying the new length (else unchanged), so the
+    updated order does not contradict itself."""
+    if old_mm is None:
+        return text
+    for old, new, unit in ((old_mm, new_mm, "mm"), (old_mm / 10, new_mm / 10, "cm")):
+        pattern = re.compile(
+            rf"(\d+(?:\.\d+)?\s*(?:{unit})?\s*[x×*]\s*){re.escape(f'{old:g}')}(\s*{unit}\b)",
+            re.I,
+        )
+        text = pattern.sub(lambda m, new=new: f"{m.group(1)}{new:g}{m.group(2)}", text)
+    return text
+
+
+def _documented_lesion(state: PathwayState, side: Side) -> IvusStenosis | None:
+    """Newest IVUS diameter stenosis documented on `side` (a bilateral finding counts for
+    either side; UNKNOWN asks for the unsided ones)."""
+    sides = {side} if side is Side.UNKNOWN else {side, Side.BILATERAL}
+    lesions = [
+        s for s in (state.ivus or state.record.ivus_stenoses) if not s.area and s.side in sides
+    ]
+    dated = [s for s in lesions if s.when is not None]
+    if dated:
+        return max(dated, key=lambda s: s.when)  # type: ignore[arg-type,return-value]
+    return lesions[0] if lesions else None
 
 
 def _with_length(resource: dict, length_mm: float) -> dict | None:
@@ -345,7 +404,26 @@ def _with_length(resource: dict, length_mm: float) -> dict | None:
             }
             for key in ("valueCodeableConcept", "valueRange", "valueBoolean"):
                 updated["parameter"][index].pop(key, None)
+            old_mm = _quantity_mm(param.get("valueQuantity"))
+            concept = updated.get("codeCodeableConcept")
+            if isinstance(concept, dict) and isinstance(concept.get("text"), str):
+                concept["text"] = _restate_length(concept["text"], old_mm, length_mm)
+            for note in updated.get("note") or []:
+                if isinstance(note, dict) and isinstance(note.get("text"), str):
+                    note["text"] = _restate_length(note["text"], old_mm, length_mm)
             return updated
+    return None
+
+
+def _quantity_mm(quantity: object) -> float | None:
+    """A length valueQuantity in mm (mm or cm), else None."""
+    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), int | float):
+        return None
+    unit = str(quantity.get("code") or quantity.get("unit") or "").lower()
+    if unit in ("cm", "centimeter", "centimetre", "centimeters", "centimetres"):
+        return float(quantity["value"]) * 10
+    if unit in ("mm", "millimeter", "millimetre", "millimeters", "millimetres"):
+        return float(quantity["value"])
     return None
 
 
@@ -371,4 +449,6 @@ def _order_evidence(order: DraftOrder) -> Evidence:
         size = f" {d} x {length}"
     side = "" if order.side is Side.UNKNOWN else f", {order.side.value}"
     name = order.display or "Iliac venous stent"
+    if _SIZE_PAIR.search(name):
+        size = ""  # the order's own text already states its size
     return Evidence(f"Draft order: {name}{size}{side}", refs=(order.ref,))

@@ -119,7 +119,7 @@ def sizing_text(reference: ReferenceDiameter | None) -> str:
     low, high = sizing_range(reference.mm)
     return (
         f"Diameter: reference external iliac vein {mm(reference.mm)} + 1 to 4 mm = "
-        f"{low:g}–{high:g} mm."
+        f"{low:g}-{high:g} mm."
     )
 
 
@@ -323,7 +323,7 @@ def nivl_stent_candidate(state: PathwayState) -> Recommendation | None:
     summary = f"{side.value.capitalize()} iliac vein stent criteria met (IVUS {a.lesion.percent:g}%"
     if reference is not None:
         low, high = sizing_range(reference.mm)
-        summary += f"): size {low:g}–{high:g} mm, length ≥ 60 mm"
+        summary += f"): size {low:g}-{high:g} mm, length ≥ 60 mm"
     else:
         summary += ", fixed lesion): measure the reference diameter to size it"
     return Recommendation(
@@ -337,6 +337,12 @@ def nivl_stent_candidate(state: PathwayState) -> Recommendation | None:
             f"- {sizing}\n"
             "- Length: at least 60 mm, extending into the straight segment of the external "
             "iliac vein."
+            + (
+                "\n\nThe IVUS result is from a preliminary report: confirm it on the final "
+                "report before deciding."
+                if a.lesion.preliminary
+                else ""
+            )
         ),
         evidence=tuple(dict.fromkeys(evidence)),
         missing=()
@@ -349,7 +355,8 @@ def nivl_stent_candidate(state: PathwayState) -> Recommendation | None:
 
 def _stenosis_text(s: IvusStenosis) -> str:
     where = "side not recorded" if s.side is Side.UNKNOWN else s.side.value
-    return f"IVUS diameter stenosis {s.percent:g}% ({where})"
+    caveat = ", preliminary report" if s.preliminary else ""
+    return f"IVUS diameter stenosis {s.percent:g}% ({where}{caveat})"
 
 
 def _short(reason: str) -> str:

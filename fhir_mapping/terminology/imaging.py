@@ -50,6 +50,8 @@ MODALITY_TEXT: tuple[tuple[Modality, tuple[str, ...]], ...] = (
     (Modality.DUPLEX, (
         "venous duplex", "duplex ultrasound", "venous doppler", "venous ultrasound",
         "duplex scan", "compression ultrasound", "dvt ultrasound", "lower extremity venous",
+        # Epic/Cerner procedure names put the modality first: "US DOPPLER VENOUS LEG LEFT"
+        "doppler venous", "duplex venous", "us venous", "ultrasound venous", "venous dopplers",
     )),
 )  # fmt: skip
 # A plain "venography" report (not CT/MR) is catheter venography.
@@ -92,7 +94,9 @@ NOT_VISUALIZED_TEXT = (
     "not imaged", "not examined", "not interrogated", "could not be visualized",
     "could not be visualised", "could not be assessed", "poorly visualized",
     "poorly visualised", "suboptimal visualization", "suboptimal visualisation",
-    "limited study", "limited examination", "limited evaluation",
+    "limited study", "limited examination", "limited evaluation", "not well visualized",
+    "not well visualised", "not well seen", "not adequately visualized",
+    "not adequately visualised", "inadequately visualized", "inadequately visualised",
 )  # fmt: skip
 VEIN_SEGMENT_TEXT = (
     "calf vein", "calf veins", "peroneal", "posterior tibial", "anterior tibial",

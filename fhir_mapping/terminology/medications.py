@@ -71,6 +71,13 @@ DRUGS: tuple[Drug, ...] = (
     Drug("minoxidil", _E, "6984", ("loniten",)),
 )
 
+# RxNorm product (SCD/SBD) codes EHRs send without a display: name -> read like a display
+# (ingredient and strength). Only codes verified against RxNorm names are listed; others are
+# matched by their display/text.
+PRODUCT_NAMES: dict[str, str] = {
+    "854228": "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe",
+    "1364445": "apixaban 5 MG Oral Tablet",
+}
 BY_RXNORM: dict[str, Drug] = {d.rxnorm: d for d in DRUGS if d.rxnorm}
 LMWH = frozenset({"enoxaparin", "dalteparin", "tinzaparin"})
 HEPARINS = LMWH | {"heparin"}
@@ -100,3 +107,10 @@ def drugs_in_text(text: str) -> list[Drug]:
 def names_lmwh_class(text: str) -> bool:
     """'LMWH' / 'low molecular weight heparin' named without a specific drug."""
     return _NOT_UFH.search(text) is not None
+
+
+BY_RXNORM.update({
+    code: drug
+    for code, name in PRODUCT_NAMES.items()
+    for drug in drugs_in_text(name)
+})

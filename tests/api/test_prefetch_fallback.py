@@ -92,8 +92,9 @@ def serve_record(fhir: HTTPServer, skip: frozenset[str] = frozenset()) -> None:
             ).respond_with_json(
                 searchset({"resourceType": kind, "id": f"{kind}-3"}), content_type=FHIR_JSON
             )
+        # Our first-page searches ask for FHIR_PAGE_SIZE results; next links are followed as given.
         fhir.expect_request(
-            f"/fhir/{kind}", query_string={"patient": PATIENT_ID}
+            f"/fhir/{kind}", query_string={"patient": PATIENT_ID, "_count": "100"}
         ).respond_with_json(first, content_type=FHIR_JSON)
 
 
@@ -203,7 +204,7 @@ def test_operation_outcome_prefetch_is_fetched_again(
         "issue": [{"severity": "error", "code": "timeout"}],
     }
     assert client.post(SERVICE, json=request_body(base_url, prefetch)).status_code == 200
-    assert paths(fhir) == ["/fhir/AllergyIntolerance?patient=p-1"]
+    assert paths(fhir) == ["/fhir/AllergyIntolerance?patient=p-1&_count=100"]  # FHIR_PAGE_SIZE
     assert ids(received[0]) == ["p-1", "AllergyIntolerance-1"]
 
 
@@ -360,7 +361,9 @@ def test_too_many_pages_is_412_not_a_silent_truncation(
     client = make_app(FHIR_MAX_PAGES=2).test_client()
     for page in (1, 2, 3):
         query = (
-            {"patient": PATIENT_ID} if page == 1 else {"patient": PATIENT_ID, "_page": str(page)}
+            {"patient": PATIENT_ID, "_count": "100"}  # first page: our search, with _count
+            if page == 1
+            else {"patient": PATIENT_ID, "_page": str(page)}
         )
         fhir.expect_request("/fhir/Condition", query_string=query).respond_with_json(
             searchset(

@@ -20,12 +20,47 @@ def settings_table() -> set[str]:
     return set(re.findall(r"^\| `(CDS_[A-Z0-9_]+)` \|", section, flags=re.MULTILINE))
 
 
+def all_settings() -> set[str]:
+    """Protocol settings (config.DEFAULTS) and clinical ones (`CDS_GUIDELINE_<FIELD>`)."""
+    from dataclasses import fields
+
+    from cds_hooks.guideline.settings import PREFIX, GuidelineSettings
+
+    clinical = {f"CDS_{PREFIX}{field.name.upper()}" for field in fields(GuidelineSettings)}
+    return {f"CDS_{key}" for key in DEFAULTS} | clinical
+
+
 def test_every_setting_has_a_row_in_the_readme_settings_table() -> None:
     documented = settings_table()
-    missing = {f"CDS_{key}" for key in DEFAULTS} - documented
+    missing = all_settings() - documented
     assert not missing, f"add rows to README.md <!-- section: settings -->: {sorted(missing)}"
-    unknown = documented - {f"CDS_{key}" for key in DEFAULTS}
+    unknown = documented - all_settings()
     assert not unknown, f"README documents settings that do not exist: {sorted(unknown)}"
+
+
+def test_readme_defaults_match_the_code() -> None:
+    from dataclasses import fields
+
+    from cds_hooks.guideline.settings import PREFIX, GuidelineSettings
+
+    text = README.read_text().split("<!-- section: settings -->", 1)[1]
+    rows = dict(re.findall(r"^\| `(CDS_[A-Z0-9_]+)` \| `([^`]*)` \|", text, flags=re.MULTILINE))
+    for field in fields(GuidelineSettings):
+        assert float(rows[f"CDS_{PREFIX}{field.name.upper()}"]) == field.default, field.name
+    protocol = ["MAX_CONTENT_LENGTH", "FHIR_MAX_PAGES", "FHIR_PAGE_SIZE"]
+    protocol.append("JWT_MAX_LIFETIME_SECONDS")
+    for key in protocol:
+        assert float(rows[f"CDS_{key}"]) == DEFAULTS[key], key
+
+
+def test_guideline_setting_from_the_environment_reaches_the_app(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDS_GUIDELINE_ACUTE_DVT_DAYS", "21")
+    assert make_app().config["GUIDELINE_ACUTE_DVT_DAYS"] == 21
+    monkeypatch.setenv("CDS_GUIDELINE_ACUTE_DVT_DAYS", "-1")
+    with pytest.raises(ConfigError, match="ACUTE_DVT_DAYS"):
+        make_app()
 
 
 @pytest.mark.parametrize(
@@ -39,6 +74,8 @@ def test_every_setting_has_a_row_in_the_readme_settings_table() -> None:
         ("CORS_ORIGINS", "sandbox.cds-hooks.org", "CDS_CORS_ORIGINS"),
         ("CORS_ALLOW_PRIVATE_NETWORK", "maybe", "CDS_CORS_ALLOW_PRIVATE_NETWORK"),
         ("FHIR_REQUIRE_HTTPS", "sometimes", "CDS_FHIR_REQUIRE_HTTPS"),
+        ("FHIR_PAGE_SIZE", 0, "CDS_FHIR_PAGE_SIZE"),
+        ("JWT_MAX_LIFETIME_SECONDS", 0, "CDS_JWT_MAX_LIFETIME_SECONDS"),
     ],
 )
 def test_invalid_setting_stops_the_app_naming_the_variable(

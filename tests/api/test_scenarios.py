@@ -46,7 +46,9 @@ def _assert_outcome(response: Any, expect: dict[str, Any], request: dict[str, An
         return
     assert response.status_code == 200, response.get_data(as_text=True)
     patient_ref = f"Patient/{request['context']['patientId']}"
-    check_response(response.get_json()["cards"], expect, patient_ref=patient_ref)
+    check_response(
+        response.get_json()["cards"], expect, patient_ref=patient_ref, context=request["context"]
+    )
 
 
 @pytest.mark.parametrize(("name", "service_id"), CASES)
@@ -161,3 +163,122 @@ def test_hl7_examples_get_no_cards(client: FlaskClient) -> None:
         response = _post(client, "iliac-venous-pathway", _sample_request(resources, patient_id))
         assert response.status_code == 200, (patient_id, response.get_data(as_text=True))
         assert response.get_json() == {"cards": []}, patient_id
+
+
+# ---------------------------------------------------------------- what the clinician reads
+
+
+def _cards(client: FlaskClient, name: str, service_id: str = "iliac-venous-pathway") -> list[Any]:
+    _, requests = load_scenario(name)
+    request = requests[service_id]
+    request.pop("fhirServer")
+    response = _post(client, service_id, request)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["cards"]
+
+
+def _card(client: FlaskClient, name: str, rec_id: str) -> dict[str, Any]:
+    (card,) = [c for c in _cards(client, name) if c["source"]["topic"]["code"] == rec_id]
+    return card
+
+
+@pytest.mark.parametrize(
+    ("name", "must", "must_not"),
+    [
+        (
+            "pv-bursitis-after-hip-arthroplasty",
+            ["excision/drainage", "orthopedic", "Condition/pv60-"],
+            ["oncology", "Referral"],
+        ),
+        # An infected collection: drainage, and a stent is never offered as a bridge.
+        ("pv-pelvic-abscess", ["drainage", "Condition/pv61-"], ["oncology", "temporizing"]),
+        ("pv-disc-osteophyte-compression", ["spine review", "Condition/pv62-"], ["oncology"]),
+        ("pv-malignant-mass-left-swelling", ["oncology", "palliative stent"], ["drainage of"]),
+    ],
+)
+def test_extrinsic_cause_card_names_the_treatment_of_that_cause(
+    client: FlaskClient, name: str, must: list[str], must_not: list[str]
+) -> None:
+    card = _card(client, name, "extrinsic-compression-treat-cause")
+    text = card["summary"] + "\n" + card["detail"]
+    for word in must:
+        assert word in text, (name, word)
+    for word in must_not:
+        assert word not in text, (name, word)
+
+
+@pytest.mark.parametrize(
+    "name", ["pv-stent-sizing-reference-in-cm", "pv-ivus-62-candidate", "pv-ivus-fraction-062"]
+)
+def test_candidate_card_sizes_from_the_reference_in_mm(client: FlaskClient, name: str) -> None:
+    card = _card(client, name, "nivl-stent-candidate")
+    assert re.search(r"14[–-]17 mm", card["summary"]), card["summary"]
+    assert "reference external iliac vein 13 mm + 1 to 4 mm" in card["detail"]
+    assert "at least 60 mm" in card["detail"]
+    assert "1.3" not in card["detail"]
+
+
+def test_fraction_is_read_as_a_percentage(client: FlaskClient) -> None:
+    card = _card(client, "pv-ivus-fraction-062", "nivl-stent-candidate")
+    assert "62%" in card["summary"]
+    assert "IVUS diameter stenosis 62% (left)" in card["detail"]
+
+
+def test_scrotal_edema_stands_in_for_quality_of_life(client: FlaskClient) -> None:
+    card = _card(client, "pv-scrotal-edema-instead-of-qol", "ivus-before-intervention")
+    assert card["suggestions"][0]["actions"][0]["resource"]["reasonReference"][0][
+        "reference"
+    ].startswith("Condition/pv63-")
+
+
+def _all_cards(client: FlaskClient) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for name, entry in sorted(EXPECTED.items()):
+        for service_id in entry:
+            if service_id == "description" or entry[service_id].get("status", 200) != 200:
+                continue
+            out += [(name, card) for card in _cards(client, name, service_id)]
+    return out
+
+
+def test_every_card_reads_well_for_a_specialist(client: FlaskClient) -> None:
+    cards = _all_cards(client)
+    assert len(cards) > 50
+    for name, card in cards:
+        rec_id = card["source"]["topic"]["code"]
+        text = card["summary"] + "\n" + card.get("detail", "")
+        where = (name, rec_id)
+        # A side that is not recorded is said so, never "(unknown)".
+        assert "(unknown)" not in text, where
+        # Every card shows why (findings with their FHIR reference) and its sources by key.
+        assert "**Findings used**" in card["detail"], where
+        assert re.search(r"— [A-Za-z]+/[A-Za-z0-9.-]+", card["detail"]), where
+        assert re.search(r"\*\*(S[1-5]|Label)\*\*", card["detail"]), where
+        # Thrombolysis: always the ~8% risk, never as the guideline's own wording.
+        if "thromboly" in text.lower():
+            assert "8%" in text, where
+        if rec_id == "thrombolysis-consider":
+            assert "not the guideline's wording" in card["detail"], where
+        # The figures are quoted as the catalog states them.
+        if "30% more" in text:
+            assert "30% more ≥ 50% lesions" in text, where
+        if "82.6%" in text:
+            assert "16.2%" in text and "56%" in text and "24%" in text, where
+
+
+def test_medication_and_imaging_orders_cite_the_finding_that_motivates_them(
+    client: FlaskClient,
+) -> None:
+    for name, card in _all_cards(client):
+        for suggestion in card.get("suggestions", []):
+            for action in suggestion["actions"]:
+                resource = action.get("resource")
+                if action["type"] != "create" or "reasonReference" not in resource:
+                    continue
+                (reason,) = resource["reasonReference"]
+                # The motivating finding is one the card shows in its findings.
+                assert f"— {reason['reference']}" in card["detail"], (name, reason)
+        if card["source"]["topic"]["code"] == "dvt-anticoagulation-lmwh":
+            for suggestion in card.get("suggestions", []):
+                resource = suggestion["actions"][0]["resource"]
+                assert resource["reasonReference"][0]["reference"].startswith("Condition/")

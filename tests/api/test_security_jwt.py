@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -640,6 +641,8 @@ def test_spec_example_token_verifies_with_a_pinned_clock(
         JWT_ISSUERS=spec_issuer_config(spec_example),
         PUBLIC_BASE_URL="https://cds.example.org",
         JWT_NOW=lambda: pinned,
+        # The example lives 3.5 years (iat 2011, exp 2015); best practice: "no more than an hour".
+        JWT_MAX_LIFETIME_SECONDS=spec_example["jwt_payload"]["exp"],
     )
     audience = spec_example["jwt_payload"]["aud"]
     with app.test_request_context("/cds-services/some-service"):
@@ -660,3 +663,131 @@ def test_spec_example_token_is_expired_by_the_real_clock(
         "/cds-services/some-service", json={}, headers=bearer(spec_example["jwt"])
     )
     assert_rejected(response, rejections, "expired")
+
+
+# --- token lifetime, replay-store bounds and store failures ------------------------------------
+
+MAX_LIFETIME = 3600
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "accepted"),
+    [(MAX_LIFETIME - 1, True), (MAX_LIFETIME, True), (MAX_LIFETIME + 1, False)],
+)
+def test_token_lifetime_is_capped_at_one_hour(
+    client: FlaskClient,
+    rejections: list[str],
+    mint: Callable[..., str],
+    clock: FakeClock,
+    lifetime: int,
+    accepted: bool,
+) -> None:
+    # Best practice: jtis are kept "for the maximum JWT lifetime (no more than an hour)".
+    token = mint(iat=int(clock.now), exp=int(clock.now) + lifetime)
+    response = client.get(DISCOVERY, headers=bearer(token))
+    if accepted:
+        assert response.status_code == 200
+    else:
+        assert_rejected(response, rejections, "lifetime-too-long")
+
+
+def test_max_lifetime_is_a_setting(
+    make_app: Callable[..., Flask], mint: Callable[..., str], clock: FakeClock
+) -> None:
+    client = make_app(JWT_MAX_LIFETIME_SECONDS=600).test_client()
+    assert client.get(DISCOVERY, headers=bearer(mint(exp=int(clock.now) + 600))).status_code == 200
+    assert client.get(DISCOVERY, headers=bearer(mint(exp=int(clock.now) + 601))).status_code == 401
+
+
+def test_replay_rows_never_outlive_the_capped_lifetime(
+    app_with_store: Flask, mint: Callable[..., str], clock: FakeClock
+) -> None:
+    from sqlalchemy import func, select
+
+    from cds_hooks import store
+
+    client = app_with_store.test_client()
+    for _ in range(3):
+        assert client.get(DISCOVERY, headers=bearer(mint())).status_code == 200
+    with app_with_store.app_context():
+        engine = store.get_engine()
+        with engine.connect() as connection:
+            latest = connection.execute(select(func.max(store.seen_jti.c.expires_at))).scalar_one()
+            count = connection.execute(select(func.count()).select_from(store.seen_jti))
+            assert count.scalar_one() == 3
+    # Rows are kept until exp + leeway, and exp is at most iat + one hour: the store only ever
+    # holds the last hour's tokens (pruned once a minute).
+    horizon = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=MAX_LIFETIME + LEEWAY)
+    assert latest <= horizon
+
+
+@pytest.fixture
+def app_with_store(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+def test_replay_store_failure_is_a_json_503_with_cors(
+    client: FlaskClient, mint: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from cds_hooks import store
+
+    def broken(*args: Any, **kwargs: Any) -> bool:
+        raise OperationalError("INSERT INTO seen_jti", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "remember_jti", broken)
+    response = client.post(
+        SERVICE,
+        json={},
+        headers={**bearer(mint(SERVICE)), "Origin": "https://sandbox.cds-hooks.org"},
+    )
+    assert response.status_code == 503
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "transient"
+    assert "seen_jti" not in response.get_data(as_text=True)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_sandbox_shaped_token_is_accepted_on_every_endpoint(
+    client: FlaskClient, mint: Callable[..., str], clock: FakeClock
+) -> None:
+    # sandbox jwt-generator.js: ES384, typ JWT, kid, jku; iss, aud = exact URL called,
+    # exp = now + 300, iat, jti; no sub, no tenant.
+    headers = {"typ": "JWT"}
+    discovery = client.get(DISCOVERY, headers=bearer(mint(DISCOVERY, headers=headers)))
+    assert discovery.status_code == 200
+    slash = client.get(DISCOVERY + "/", headers=bearer(mint(DISCOVERY + "/", headers=headers)))
+    assert slash.status_code == 200
+    service = client.post(SERVICE, json={}, headers=bearer(mint(SERVICE, headers=headers)))
+    assert service.status_code == 400  # authenticated; the empty body is what fails
+    feedback = {
+        "feedback": [
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "overridden",
+                "outcomeTimestamp": "2026-11-27T17:00:00.123Z",
+            }
+        ]
+    }
+    answer = client.post(FEEDBACK, json=feedback, headers=bearer(mint(FEEDBACK, headers=headers)))
+    assert answer.status_code == 200
+
+
+def test_sandbox_service_url_with_a_double_slash_keeps_its_aud(
+    client: FlaskClient, mint: Callable[..., str]
+) -> None:
+    # Discovery URL entered as ".../cds-services/": the sandbox then calls and signs
+    # ".../cds-services//iliac-venous-pathway" (aud = exact URL called).
+    path = "/cds-services//iliac-venous-pathway"
+    response = client.post(path, json={}, headers=bearer(mint(path)))
+    assert response.status_code == 400  # authenticated; the empty body is what fails
+
+
+def test_double_slash_does_not_widen_the_audience(
+    client: FlaskClient, rejections: list[str], mint: Callable[..., str]
+) -> None:
+    token = mint("/cds-services//iliac-venous-order-safety")
+    assert_rejected(client.post(SERVICE, json={}, headers=bearer(token)), rejections, "bad-aud")

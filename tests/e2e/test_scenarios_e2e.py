@@ -51,5 +51,10 @@ def test_scenarios_through_a_live_server(
                     assert response.json()["resourceType"] == "OperationOutcome", label
                     continue
                 patient_ref = f"Patient/{body['context']['patientId']}"
-                check_response(response.json()["cards"], expect, patient_ref=patient_ref)
+                check_response(
+                    response.json()["cards"],
+                    expect,
+                    patient_ref=patient_ref,
+                    context=body["context"],
+                )
         assert server.requests, f"{name}: the FHIR server was never queried"

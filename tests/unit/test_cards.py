@@ -113,7 +113,8 @@ def test_links_only_to_known_publications_without_duplicates() -> None:
     links = render_card(rec(sources=("S1", "S2", "S1", "S3")), patient_ref=PATIENT)["links"]
     assert links == [
         {
-            "label": "ESC 2018 guidelines (VTE chapter)",
+            # Catalog S1: "ESC 2018 pregnancy guideline VTE chapter, doi:10.1093/eurheartj/ehy340"
+            "label": "ESC 2018 pregnancy guidelines (VTE chapter)",
             "url": "https://doi.org/10.1093/eurheartj/ehy340",
             "type": "absolute",
         },
@@ -241,7 +242,14 @@ def test_order_edits_update_and_delete() -> None:
     card = render_card(rec(suggestions=(update, delete), selection="any"), patient_ref=PATIENT)
     assert card["selectionBehavior"] == "any"
     up, rm = (s["actions"][0] for s in card["suggestions"])
-    assert up == {"type": "update", "description": "Use 90 mm", "resource": draft}
+    # CDS Hooks 2.0.1 action.resourceId ("a relative reference to the relevant resource"):
+    # the update names the draft it replaces, as delete does.
+    assert up == {
+        "type": "update",
+        "description": "Use 90 mm",
+        "resourceId": "DeviceRequest/d1",
+        "resource": draft,
+    }
     validate_r4(up["resource"])
     assert rm == {"type": "delete", "description": "Remove", "resourceId": "DeviceRequest/d1"}
     assert card["suggestions"][0]["uuid"] != card["suggestions"][1]["uuid"]

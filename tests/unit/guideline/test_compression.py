@@ -243,7 +243,8 @@ def test_ivus_work_up_fires_with_every_prerequisite() -> None:
     assert result.id == "ivus-before-intervention"
     assert result.indicator is Indicator.WARNING
     codes = [c.code for c in result.suggestions[0].codes]
-    assert codes == ["37252", "75820", "75822"]
+    # Catalog: "CPT 37252 + 75820/75822 codings welcome"; the work-up is unilateral -> 75820.
+    assert codes == ["37252", "75820"]
     assert result.suggestions[0].codes[0].system == "http://www.ama-assn.org/go/cpt"
 
 

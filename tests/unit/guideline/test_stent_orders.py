@@ -126,7 +126,8 @@ def test_diameter_outside_reference_plus_1_to_4_warns(diameter: float, fires: bo
     if fires:
         rec = cards["stent-diameter-sizing"]
         assert rec.indicator is Indicator.WARNING
-        assert "14–17 mm" in rec.detail
+        # recommendations.md quotes the range as "13 mm → 14-17 mm" (ASCII hyphen).
+        assert "14-17 mm" in rec.detail
         assert rec.override_reasons
 
 

@@ -85,8 +85,9 @@ def test_candidate_card_gives_sizing_and_length() -> None:
     rec = nivl_stent_candidate(direct_state(nivl_record()))
     assert rec is not None
     assert rec.indicator is Indicator.INFO
-    assert "14–17 mm" in rec.detail and "60 mm" in rec.detail
-    assert "14–17 mm" in rec.summary
+    # recommendations.md quotes the range as "13 mm → 14-17 mm" (ASCII hyphen).
+    assert "14-17 mm" in rec.detail and "60 mm" in rec.detail
+    assert "14-17 mm" in rec.summary
     assert "82.6%" in rec.quote and "16.2%" in rec.quote and "56%" in rec.quote
     assert rec.missing == ()
     assert len(rec.summary) < 140
