@@ -194,11 +194,14 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
     if not observations:
         return entries
     linked = list(entries)
+    reports = _optional("fhir_mapping.reports")
     for position, entry in enumerate(entries):
         report = entry.resource
         results = report.get("result")
         if report.get("resourceType") != "DiagnosticReport" or not isinstance(results, list):
             continue
+        # Lab panels (most reports) only lend their date; only imaging reports read the text.
+        wants_text = reports is not None and reports.relevant(report)
         texts: list[str] = []
         when = {k: report[k] for k in _REPORT_WHEN_KEYS if k in report}
         for ref in results:
@@ -209,9 +212,9 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
             if index is None:
                 continue
             observation = linked[index].resource
-            value = observation.get("valueString")
-            if isinstance(value, str) and value.strip():
-                texts.append(value.strip())
+            line = _result_line(observation) if wants_text else ""
+            if line:
+                texts.append(line)
             if when and not any(k in observation for k in _OBSERVATION_WHEN_KEYS):
                 linked[index] = _Entry({**observation, **when}, linked[index].full_url)
         if texts:
@@ -220,6 +223,40 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
             linked[position] = _Entry({**report, "conclusion": ".\n".join([*parts, *texts])},
                                       entry.full_url)
     return linked
+
+
+_LOCAL_SYSTEM = "urn:iliac-cds:observation"
+_MAX_RESULT_LINE = 2000
+
+
+def _result_line(observation: Raw) -> str:
+    """A result Observation as a report line: "Percent diameter stenosis: 72 %".
+
+    Epic/Cerner IVUS and duplex reports carry their measurements and impressions as result
+    Observations with local codes; as text they are read like the report's own. Observations
+    with this project's local codes map by themselves and are left out (no double count).
+    """
+    code = observation.get("code")
+    if not isinstance(code, Mapping):
+        return ""
+    coding = [c for c in code.get("coding") or () if isinstance(c, Mapping)]
+    if any(c.get("system") == _LOCAL_SYSTEM for c in coding):
+        return ""
+    name = code.get("text") or next((c.get("display") for c in coding if c.get("display")), "")
+    value: Any = observation.get("valueString")
+    quantity = observation.get("valueQuantity")
+    concept = observation.get("valueCodeableConcept")
+    if not value and isinstance(quantity, Mapping) and quantity.get("value") is not None:
+        unit = quantity.get("unit") or quantity.get("code") or ""
+        value = f"{quantity.get('comparator') or ''}{quantity['value']} {unit}".strip()
+    if not value and isinstance(concept, Mapping):
+        value = concept.get("text") or next(
+            (c.get("display") for c in concept.get("coding") or ()
+             if isinstance(c, Mapping) and c.get("display")), "")
+    if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
+        return ""
+    line = f"{name}: {value}" if isinstance(name, str) and name else str(value)
+    return line.strip()[:_MAX_RESULT_LINE]
 
 
 # A lab or vital sign this much older than the newest reading of the same LOINC code is

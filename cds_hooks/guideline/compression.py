@@ -396,7 +396,9 @@ def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
     Decision: a compression diagnosis (iliac-site I87.1) counts like an imaging conclusion, and
     any pelvic/iliac mass on record keeps this card silent, even one already imaged with contrast
     whose nature is not documented: calling compression next to a mass "common anatomy" would be
-    wrong, and the mass may be the cause.
+    wrong, and the mass may be the cause. Likewise with an acute DVT or prior VTE on record: an
+    iliac compression with thrombosis is a thrombotic lesion, not an incidental finding in an
+    asymptomatic person, and "no intervention" could mislead.
     """
     if not state.compression or state.swelling_sides:
         return None
@@ -405,6 +407,8 @@ def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
     if current_natures(state) or state.extrinsic_cause_characterized:
         return None
     if state.masses or scrotal_edema(state):
+        return None
+    if state.acute_dvt or state.prior_vte:
         return None
     evidence = [evidence_of("Iliac vein compression", c) for c in state.compression]
     absent = [
@@ -447,7 +451,10 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
     side = unilateral_side(state)
     if side is None or is_bilateral(state):
         return None
-    if state.stent_in_place or state.stents or state.ivus or state.ivus_done:
+    # Catalog: "no IVUS result on record". A venography/IVUS study without a result (an
+    # ImagingStudy with modality IVUS proves IVUS was done, not its result) does not silence
+    # the card: the measurements that decide stenting are still missing.
+    if state.stent_in_place or state.stents or state.ivus:
         return None
     leg = next((lg for lg in state.legs if lg.side is side), None)
     if leg is None or leg.dvt_status is not DvtStatus.EXCLUDED:
@@ -467,6 +474,20 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
     evidence += [evidence_of(f"Iliac vein compression ({c_side_text(c)})", c) for c in compression]
     evidence += [evidence_of(_mass_text(m), m) for m in masses]
     evidence += [evidence_of("Quality-of-life impact of edema", i) for i in state.impacts]
+    done_without_result = [
+        i for i in state.record.imaging if i.modality is Modality.VENOGRAPHY_IVUS
+    ]
+    evidence += [
+        evidence_of("Venography/IVUS study without a diameter stenosis result", i)
+        for i in done_without_result
+    ]
+    no_result_note = (
+        " A venography/IVUS study is on record without an IVUS diameter stenosis result: "
+        "record its measurements (diameter stenosis, lesion behavior, reference diameter) "
+        "rather than repeat it when they exist."
+        if done_without_result
+        else ""
+    )
     return Recommendation(
         id="ivus-before-intervention",
         indicator=Indicator.WARNING,
@@ -476,6 +497,7 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
             "a suspected iliac vein compression on that side. CT/MR findings never decide "
             "treatment alone: venography with IVUS measures the diameter stenosis (stenting is "
             "considered only above 61% on a fixed lesion) and the reference diameter for sizing."
+            + no_result_note
         ),
         evidence=tuple(dict.fromkeys(evidence)),
         sources=("S2",),

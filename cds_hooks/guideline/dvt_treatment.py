@@ -137,6 +137,13 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
     )
     if state.minor_bleeding:
         detail += " Minor bleeding is on record: it does not contraindicate anticoagulation."
+    if state.current_anticoagulants:
+        # Never two anticoagulants at once: the treatment dose replaces the prophylactic order.
+        names = ", ".join(sorted({m.ingredient for m in state.current_anticoagulants}))
+        detail += (
+            f" A prophylactic-dose anticoagulant is active ({names}): stop it when the "
+            "treatment dose starts; the new order replaces it, it is not added to it."
+        )
 
     if state.heparin_contraindicated:
         evidence += state.evidence.get("heparin_contraindicated", ())

@@ -55,13 +55,18 @@ MIGRATION_QUOTE = (
 def newest_diameter_stenosis(state: PathwayState, side: Side | None) -> IvusStenosis | None:
     """Newest IVUS *diameter* stenosis on `side` (unknown side matches any; None = any side).
 
-    An area stenosis is never compared with the 61% diameter threshold, so it is skipped.
+    An area stenosis is never compared with the 61% diameter threshold, so it is skipped. A
+    result documented on `side` (or bilateral) wins over a newer one without a side.
     """
     candidates = [
         s
         for s in (state.ivus or state.record.ivus_stenoses)
         if not s.area and (side is None or sides_match(s.side, side))
     ]
+    if side is not None and side is not Side.UNKNOWN:
+        documented = [s for s in candidates if s.side in (side, Side.BILATERAL)]
+        if documented:
+            return _newest(documented)
     return _newest(candidates)
 
 

@@ -140,7 +140,11 @@ def test_apixaban_by_reference_is_therapeutic(tmp_path: Path) -> None:
 
 def test_prophylactic_enoxaparin_40_mg_daily_text_only_does_not_count(tmp_path: Path) -> None:
     meds = med_request(ENOXAPARIN, text="40 mg subcutaneously once daily")
-    assert LMWH in ids(call(tmp_path, [dvt(), weight(70), *meds]))
+    cards = call(tmp_path, [dvt(), weight(70), *meds])
+    assert LMWH in ids(cards)
+    # Never a double LMWH: the card says the treatment dose replaces the prophylactic order.
+    card = next(c for c in cards if c["source"]["topic"]["code"] == LMWH)
+    assert "replaces it" in card["detail"]
 
 
 def test_enoxaparin_60_mg_is_treatment_dose(tmp_path: Path) -> None:

@@ -418,3 +418,31 @@ def test_no_swelling_with_ivus_result_not_indicated(client: FlaskClient) -> None
     cards = post(client, b, PV)
     assert ids(cards) == ["nivl-stent-not-indicated"]
     assert "swelling" in card(cards, "nivl-stent-not-indicated")["summary"].lower()
+
+
+def test_sided_ivus_wins_over_a_newer_unsided_one(client: FlaskClient) -> None:
+    b = candidate_record("sided")
+    ivus_report(b, "IVUS: 72% diameter stenosis. Fixed lesion.", days_ago=2)
+    assert nivl_ids(post(client, b, PV)) == ["nivl-stent-candidate"]
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Leg swelling interferes with her work and sleep.", "nivl-stent-candidate"),
+        ("Swelling limits daily activities.", "nivl-stent-candidate"),
+        ("Patient is asymptomatic from the swelling.", "nivl-stent-not-indicated"),
+        ("Mild ankle swelling, no functional limitation.", "nivl-stent-not-indicated"),
+        ("Swelling does not affect quality of life.", "nivl-stent-not-indicated"),
+    ],
+)
+def test_qol_from_swelling_note_text(client: FlaskClient, note: str, expected: str) -> None:
+    b = patient("qoltxt")
+    b.swelling("left", 20, extent="whole", note=note)
+    b.duplex("left", 15)
+    b.ct_venography(12, compression_side="left")
+    b.normal_workup(10)
+    ivus_obs(b, 72)
+    b.lesion("fixed", "left")
+    b.reference_diameter(13, "mm", "left")
+    assert nivl_ids(post(client, b, PV)) == [expected]

@@ -175,7 +175,9 @@ def test_ivus_not_suggested_when_dvt_not_excluded(client: FlaskClient) -> None:
     assert "dvt-duplex-ultrasound" in ids(cards)
 
 
-def test_ivus_done_as_imaging_study_silences_suggestion(client: FlaskClient) -> None:
+def test_ivus_done_without_result_still_asks_for_the_measurements(client: FlaskClient) -> None:
+    # Catalog: fires while "no IVUS result on record"; an ImagingStudy with modality IVUS
+    # "proves IVUS was done, not its result" (input profile). The card names the study.
     b = pre_ivus("isdone")
     b.add(
         {
@@ -189,7 +191,10 @@ def test_ivus_done_as_imaging_study_silences_suggestion(client: FlaskClient) -> 
             "description": "IVUS iliac veins",
         }
     )
-    assert "ivus-before-intervention" not in ids(post(client, b, PV))
+    cards = post(client, b, PV)
+    assert "ivus-before-intervention" in ids(cards)
+    card = next(c for c in cards if c["source"]["topic"]["code"] == "ivus-before-intervention")
+    assert "without an IVUS diameter stenosis result" in card["detail"]
 
 
 def test_ivus_suggested_with_i87_1_on_iliac_site(client: FlaskClient) -> None:
@@ -673,3 +678,45 @@ def test_mass_found_on_ct_venography_then_contrast_mri(client: FlaskClient) -> N
     b.report(concept(coding(LOINC, "36237-6", "MR Pelvis W contrast IV")), days_ago=4,
              conclusion="Left pelvic sidewall mass, indeterminate.")
     assert post(client, b, PV) == []
+
+
+def test_compression_with_acute_iliac_dvt_is_not_incidental(client: FlaskClient) -> None:
+    b = patient("cwsdvt")
+    b.ct_venography(3, compression_side="left")
+    b.dvt("I82.422", "Acute embolism and thrombosis of left iliac vein", 2)
+    b.weight(70)
+    got = ids(post(client, b, PV))
+    assert "compression-without-symptoms" not in got
+    assert "dvt-anticoagulation-lmwh" in got
+
+
+def test_compression_with_prior_vte_is_not_incidental(client: FlaskClient) -> None:
+    b = patient("cwsvte")
+    b.ct_venography(3, compression_side="left")
+    b.condition(concept(coding(ICD10, "Z86.718", "Personal history of other venous thrombosis "
+                                                 "and embolism")), onset=at(700))
+    assert post(client, b, PV) == []
+
+
+@pytest.mark.parametrize("empty", ["null", "empty-bundle"])
+def test_medication_list_retrieved_but_empty_is_assessed(client: FlaskClient, empty: str) -> None:
+    import json
+    import uuid
+
+    from cds_hooks.service_catalog import get_service
+    from fixtures.build import prefetch_for
+
+    b = pre_ivus("medempty")
+    service = get_service(PV)
+    assert service is not None
+    prefetch = prefetch_for(dict(service.prefetch), b.resources, b.patient_id)
+    for key in ("medicationRequests", "medicationStatements", "medicationAdministrations"):
+        prefetch[key] = None if empty == "null" else {"resourceType": "Bundle",
+                                                      "type": "searchset", "total": 0}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/example", "patientId": b.patient_id},
+            "prefetch": prefetch}
+    response = client.post(f"/cds-services/{PV}", data=json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert ids(response.get_json()["cards"]) == ["ivus-before-intervention"]

@@ -313,3 +313,38 @@ def test_stu3_shaped_device_request_400(client: FlaskClient) -> None:
              "codeCodeableConcept": concept(text="Iliac vein stent 14 x 40 mm"),
              "context": {"reference": "Encounter/1"}})
     post(client, b, SIGN, status=400)
+
+
+def test_ivc_filter_with_hit_only_still_warns(client: FlaskClient) -> None:
+    # HIT contraindicates heparin, not anticoagulation: a non-heparin anticoagulant remains.
+    b = patient("hit")
+    b.dvt("I82.412", "Acute embolism and thrombosis of left femoral vein", 2)
+    b.condition(concept(coding(ICD10, "D75.82", "Heparin induced thrombocytopenia (HIT)")),
+                onset=at(20))
+    b.draft(orders.ivc_filter_order())
+    c = card(post(client, b, SIGN), "ivc-filter-not-indicated")
+    assert "contraindicated" in c["summary"]
+
+
+def _apixaban_med(med_id: str) -> dict[str, Any]:
+    return {"resourceType": "Medication", "id": med_id,
+            "code": concept(coding(RXNORM_SYSTEM, "1364445", "apixaban 5 MG Oral Tablet"))}
+
+
+@pytest.mark.parametrize("form", ["contained", "bundle", "display-only"])
+def test_drafted_antithrombotic_by_medication_reference(client: FlaskClient, form: str) -> None:
+    b = stented("medref")
+    request: dict[str, Any] = {"resourceType": "MedicationRequest", "id": "mr-ref",
+                               "status": "draft", "intent": "order",
+                               "subject": {"reference": b.ref}}
+    drafts = [request]
+    if form == "contained":
+        request["contained"] = [_apixaban_med("m1")]
+        request["medicationReference"] = {"reference": "#m1"}
+    elif form == "bundle":
+        request["medicationReference"] = {"reference": "Medication/medx"}
+        drafts.append(_apixaban_med("medx"))
+    else:
+        request["medicationReference"] = {"reference": "Medication/unknown",
+                                          "display": "Eliquis 5 mg tablet"}
+    assert ids(post(client, b, SIGN, drafts=drafts)) == ["post-stent-antithrombotic-review"]

@@ -22,6 +22,7 @@ from tests.acceptance.support_nivl import (
     concept,
     ids,
     ivus_obs,
+    ivus_report,
     make_client,
     nivl_workup,
     patient,
@@ -723,3 +724,26 @@ def test_summary_names_the_real_gap_when_ivus_criteria_are_met(client: FlaskClie
     c = card(post(client, b, SIGN), "stent-without-ivus-confirmation")
     assert "without IVUS" not in c["summary"]
     assert "DVT" in c["summary"]
+
+
+def test_unsided_ivus_does_not_confirm_a_lateral_stent(client: FlaskClient) -> None:
+    b = patient("unsided")
+    nivl_workup(b)
+    ivus_report(b, "IVUS: 72% diameter stenosis of the common iliac vein. Fixed lesion, no "
+                   "respiratory or positional variation.")
+    b.reference_diameter(13, "mm", "left")
+    b.draft(device(14, 90))
+    c = card(post(client, b, SIGN), "stent-without-ivus-confirmation")
+    assert c["indicator"] == "critical"
+    assert "names no side" in c["detail"]
+    # The patient-view pathway agrees: the side is a missing prerequisite.
+    pv = post(client, b, PV)
+    assert "nivl-stent-criteria-incomplete" in ids(pv)
+    assert "nivl-stent-candidate" not in ids(pv)
+
+
+def test_sided_ivus_wins_over_a_newer_unsided_one(client: FlaskClient) -> None:
+    b = confirmed("sidedwins")
+    ivus_report(b, "IVUS: 72% diameter stenosis. Fixed lesion.", days_ago=2)
+    b.draft(device(14, 90))
+    assert post(client, b, SIGN) == []

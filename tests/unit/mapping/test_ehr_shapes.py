@@ -772,3 +772,83 @@ def test_presented_form_html_is_read_as_text(content_type: str, body: str,
     rec = record_of(report(DUPLEX_LEFT, presentedForm=[{"contentType": content_type,
                                                         "data": data}]))
     assert [i.result for i in rec.imaging] == [result]
+
+
+def test_ivus_percent_in_a_locally_coded_result_observation() -> None:
+    """Epic: the IVUS report's measurement is a result component with a local code."""
+    obs = {"resourceType": "Observation", "id": "pct", "status": "final", "subject": SUBJECT,
+           "code": {"coding": [{"system": EPIC_LOCAL, "code": "IVUS-PCT"}],
+                    "text": "Left CIV diameter stenosis"},
+           "valueQuantity": {"value": 72, "unit": "%"}}
+    venography = report({"coding": [{"system": "http://www.ama-assn.org/go/cpt",
+                                     "code": "37252"}], "text": "Venography with IVUS"},
+                        result=[{"reference": "Observation/pct"}])
+    rec = record_of(venography, obs)
+    assert [(s.percent, s.side, s.area) for s in rec.ivus_stenoses] == [(72.0, Side.LEFT, False)]
+
+
+def test_duplex_result_observation_with_coded_value() -> None:
+    obs = {"resourceType": "Observation", "id": "cfv", "status": "final", "subject": SUBJECT,
+           "code": {"text": "Left common femoral vein"},
+           "valueCodeableConcept": {"text": "Non-compressible, occlusive thrombus"}}
+    rec = record_of(report(DUPLEX_LEFT, result=[{"reference": "Observation/cfv"}]), obs)
+    assert [i.result for i in rec.imaging] == [Result.POSITIVE]
+
+
+def test_result_observation_with_project_local_code_is_not_counted_twice() -> None:
+    obs = {"resourceType": "Observation", "id": "ivus-pct", "status": "final",
+           "subject": SUBJECT, "effectiveDateTime": "2026-11-20",
+           "code": {"coding": [{"system": LOCAL, "code": "ivus-diameter-stenosis"}],
+                    "text": "IVUS diameter stenosis"},
+           "valueQuantity": {"value": 72, "unit": "%"}}
+    venography = report({"text": "Venography with IVUS"},
+                        result=[{"reference": "Observation/ivus-pct"}])
+    assert len(record_of(venography, obs).ivus_stenoses) == 1
+
+
+def test_lab_panel_results_do_not_make_a_report_relevant() -> None:
+    obs = {"resourceType": "Observation", "id": "hb", "status": "final", "subject": SUBJECT,
+           "code": {"coding": [{"system": LOINC, "code": "718-7"}], "text": "Hemoglobin"},
+           "valueQuantity": {"value": 12, "unit": "g/dL"}}
+    panel = report({"coding": [{"system": LOINC, "code": "58410-2"}], "text": "CBC panel"},
+                   result=[{"reference": "Observation/hb"}])
+    assert record_of(panel, obs).imaging == ()
+
+
+def test_undated_lab_result_takes_its_panel_date() -> None:
+    obs = {"resourceType": "Observation", "id": "plt", "status": "final", "subject": SUBJECT,
+           "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
+           "valueQuantity": {"value": 40, "unit": "10*3/uL"}}
+    panel = report({"coding": [{"system": LOINC, "code": "58410-2"}]},
+                   result=[{"reference": "Observation/plt"}])
+    found = [m for m in record_of(panel, obs).measurements if m.measure is Measure.PLATELETS]
+    assert [(m.value, m.when) for m in found] == [(40.0, datetime.fromisoformat(
+        "2026-11-20T00:00:00+00:00"))]
+    assert "effectiveDateTime" not in obs  # the caller's resource is not changed
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("2026-11-20T08:00:00", "2026-11-20T08:00:00+00:00"),  # no offset: UTC
+        ("2026-11-20T08:00", "2026-11-20T08:00:00+00:00"),  # no seconds, no offset
+        ("2026-11-20T08:00Z", "2026-11-20T08:00:00+00:00"),  # no seconds
+        ("2026-11-20T08:00:00.123", "2026-11-20T08:00:00.123000+00:00"),
+        ("2026-11-20T08:00:00-05:00", "2026-11-20T13:00:00+00:00"),  # valid: unchanged
+    ],
+)
+def test_loose_datetimes_do_not_drop_the_resource(sent: str, expected: str) -> None:
+    """A DVT whose onset has no offset must not vanish because the dateTime is not valid FHIR."""
+    record = record_of(condition({"coding": [{"system": ICD, "code": "I82.412"}]},
+                                 onsetDateTime=sent))
+    dvt = [d for d in record.diagnoses if d.concept is Concept.DVT]
+    assert len(dvt) == 1
+    assert dvt[0].onset == datetime.fromisoformat(expected)
+
+
+def test_loose_period_start_in_an_observation() -> None:
+    resource = lab("29463-7", {"value": 80, "unit": "kg"})
+    del resource["effectiveDateTime"]
+    resource["effectivePeriod"] = {"start": "2026-11-20T08:00", "end": "2026-11-20T09:00"}
+    found = measured(record_of(resource), Measure.WEIGHT)
+    assert found == [80.0]
