@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cds_hooks.guideline.dates import iso_day, within
 from cds_hooks.guideline.findings import Concept, Diagnosis, Measure, Measurement, Side
+from cds_hooks.guideline.order_codes import LOINC
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -20,8 +21,6 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
-
-LOINC = "http://loinc.org"
 
 NT_PROBNP_LAB = ServiceOrder(
     label="NT-proBNP (heart failure)",

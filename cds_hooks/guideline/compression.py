@@ -22,6 +22,7 @@ from cds_hooks.guideline.findings import (
     Side,
     Swelling,
 )
+from cds_hooks.guideline.order_codes import CPT, SNOMED
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -30,9 +31,6 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
-
-SNOMED = "http://snomed.info/sct"
-CPT = "http://www.ama-assn.org/go/cpt"
 
 LATERAL = (Side.LEFT, Side.RIGHT)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cds_hooks.guideline.findings import Side
+from cds_hooks.guideline.order_codes import DUPLEX_CODES, LOINC, SNOMED
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -12,24 +13,6 @@ from cds_hooks.guideline.recommendation import (
 )
 from cds_hooks.guideline.state import DvtStatus, LegState, PathwayState
 
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-CPT = "http://www.ama-assn.org/go/cpt"
-
-DUPLEX_CODES: dict[Side, tuple[Code, ...]] = {
-    Side.LEFT: (
-        Code(LOINC, "39432-0", "US Lower extremity vein - left"),
-        Code(CPT, "93971", "Duplex scan of extremity veins; unilateral or limited study"),
-    ),
-    Side.RIGHT: (
-        Code(LOINC, "39443-7", "US Lower extremity vein - right"),
-        Code(CPT, "93971", "Duplex scan of extremity veins; unilateral or limited study"),
-    ),
-    Side.BILATERAL: (
-        Code(LOINC, "39420-5", "US Lower extremity vein - bilateral"),
-        Code(CPT, "93970", "Duplex scan of extremity veins; complete bilateral study"),
-    ),
-}
 CT_VENOGRAPHY = Code(SNOMED, "431676002", "CT venography")
 MR_VENOGRAPHY = Code(LOINC, "36789-6", "MR venography of pelvic veins")
 

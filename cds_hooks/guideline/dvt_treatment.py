@@ -10,6 +10,7 @@ from datetime import date
 from cds_hooks.guideline.clinical_status import cite
 from cds_hooks.guideline.dates import newest, within
 from cds_hooks.guideline.findings import Measure, Measurement
+from cds_hooks.guideline.order_codes import RXNORM, SNOMED
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -20,8 +21,6 @@ from cds_hooks.guideline.recommendation import (
 )
 from cds_hooks.guideline.state import PathwayState
 
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-SNOMED = "http://snomed.info/sct"
 ENOXAPARIN = Code(RXNORM, "67108", "enoxaparin")
 SUBCUTANEOUS = Code(SNOMED, "34206005", "Subcutaneous route")
 IVC_FILTER_INSERTION = Code(SNOMED, "397913009", "Insertion of vena cava filter")

@@ -18,17 +18,14 @@ from cds_hooks.guideline.findings import (
     Result,
     Side,
 )
+from cds_hooks.guideline.order_codes import DUPLEX_CODES
 from cds_hooks.guideline.recommendation import (
-    Code,
     Evidence,
     Indicator,
     Recommendation,
     ServiceOrder,
 )
 from cds_hooks.guideline.state import PathwayState
-
-LOINC = "http://loinc.org"
-CPT = "http://www.ama-assn.org/go/cpt"
 
 # Indications for antithrombotic therapy other than the stent itself (catalog list).
 OTHER_INDICATIONS: dict[Concept, str] = {
@@ -49,20 +46,8 @@ PRIOR_VTE_CONCEPTS = frozenset(
 SURVEILLANCE_MODALITIES = frozenset(
     {Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY, Modality.VENOGRAPHY_IVUS}
 )
-DUPLEX_BY_SIDE: dict[Side, tuple[Code, ...]] = {
-    Side.LEFT: (
-        Code(LOINC, "39432-0", "US Lower extremity vein - left"),
-        Code(CPT, "93971", "Duplex scan of extremity veins; unilateral or limited study"),
-    ),
-    Side.RIGHT: (
-        Code(LOINC, "39443-7", "US Lower extremity vein - right"),
-        Code(CPT, "93971", "Duplex scan of extremity veins; unilateral or limited study"),
-    ),
-}
-DUPLEX_BILATERAL = (
-    Code(LOINC, "39420-5", "US Lower extremity vein - bilateral"),
-    Code(CPT, "93970", "Duplex scan of extremity veins; complete bilateral study"),
-)
+DUPLEX_BY_SIDE = {side: DUPLEX_CODES[side] for side in (Side.LEFT, Side.RIGHT)}
+DUPLEX_BILATERAL = DUPLEX_CODES[Side.BILATERAL]
 
 
 def post_stent_antithrombotic_review(

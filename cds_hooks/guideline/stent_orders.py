@@ -45,7 +45,6 @@ from cds_hooks.guideline.stent_selection import (
     stenosis_qualifies,
 )
 
-SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 OVERRIDE_SYSTEM = "urn:iliac-cds:override-reason"
 LENGTH_PARAMETER_CODE = "410668003"  # SNOMED CT: length
