@@ -259,7 +259,8 @@ def _action(
             # names it as for delete (CDS Hooks 2.0.1 action.resourceId).
             kind, _, draft_id = suggestion.target_ref.rpartition("/")
             resource = dict(suggestion.resource)
-            if draft_id and not resource.get("id"):
+            # A urn:uuid draft has no FHIR id to restate (colons are not allowed in an id).
+            if kind and draft_id and not resource.get("id"):
                 resource["id"] = draft_id
             if kind and resource.get("resourceType") != kind:
                 raise ValueError(f"update of {suggestion.target_ref} with another resource type")

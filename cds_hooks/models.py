@@ -36,6 +36,12 @@ _ELLIPSIS = "…"
 FHIR_ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
 # "[ResourceType]/[id]" as the hook library requires for userId and selections.
 FHIR_REFERENCE_PATTERN = r"^[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}$"
+# A selection: "[ResourceType]/[id]" per the spec, but "the FHIR id of the newly selected
+# order(s)" also arrives as the bare id, or as the entry's urn:uuid / absolute fullUrl.
+SELECTION_PATTERN = (
+    r"^(?:[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}|[A-Za-z0-9\-.]{1,64}"
+    r"|urn:uuid:[0-9A-Fa-f\-]{36}|https?://[!-~]{1,500})$"
+)
 # hookInstance "is a UUID", but clients that send another opaque string still deserve an answer,
 # so any printable text is accepted. It is logged for correlation: control characters (which
 # could forge log lines) are refused, and the length fits the served_card column.
@@ -156,7 +162,7 @@ class OrderSignContext(PatientViewContext):
 
 
 class OrderSelectContext(OrderSignContext):
-    selections: list[Annotated[str, Field(pattern=FHIR_REFERENCE_PATTERN)]] = Field(min_length=1)
+    selections: list[Annotated[str, Field(pattern=SELECTION_PATTERN)]] = Field(min_length=1)
 
 
 CONTEXT_MODELS: dict[str, type[PatientViewContext]] = {

@@ -68,7 +68,7 @@ def run_service(
     if hook == "patient-view":
         recommendations = guideline.evaluate_patient_view(record, as_of=as_of, settings=settings)
     else:
-        orders = _draft_orders(context)
+        orders = _draft_orders(context, data.resources)
         selections = None
         if hook == "order-select":
             selections = frozenset(str(ref) for ref in context.get("selections") or ())
@@ -85,12 +85,12 @@ def run_service(
     )
 
 
-def _draft_orders(context: Mapping[str, Any]) -> list[Any]:
+def _draft_orders(context: Mapping[str, Any], resources: list[Any]) -> list[Any]:
     bundle = context.get("draftOrders")
     if not isinstance(bundle, Mapping):
         raise ClinicalInputError("context.draftOrders must be a FHIR R4 Bundle")
     try:
-        return fhir_mapping.map_draft_orders(dict(bundle))
+        return fhir_mapping.map_draft_orders(dict(bundle), resources)
     except fhir_mapping.UnsupportedDraftOrders as exc:
         raise ClinicalInputError(str(exc) or "draftOrders are not FHIR R4") from exc
 

@@ -43,9 +43,11 @@ from .fhir_types import (
     typed_reference,
     validate,
 )
-from .laterality import side_from
+from .laterality import side_from, swollen_side_from_text
 from .terminology import ValueSet
+from .terminology import codes as snomed_codes
 from .terminology import conditions as vs
+from .terminology import icd as icd_codes
 from .terminology.procedures import ILIAC_VEIN_SITES, ILIAC_VEIN_TEXT
 
 Finding = Diagnosis | Swelling | MassCharacterization | IliacStent | EdemaImpact
@@ -95,6 +97,14 @@ _TEXT_KEYWORDS = re.compile(
     re.IGNORECASE,
 )
 _SWELLING_WORDS = ("swelling", "swollen", "edema", "oedema")
+_LUMP_WORDS = ("lump", "lumps", "mass", "masses", "cyst", "lipoma", "nodule", "nodules",
+               "lesion", "ganglion", "abscess", "hematoma", "haematoma")
+_LUMP_CAPABLE_SWELLING = ValueSet(icd10=icd_codes("R22.40", "R22.41", "R22.42", "R22.43"))
+# Codes that can only mean swelling/edema of the limb (not a lump): never a focal lump.
+_EDEMA_ONLY_SWELLING = ValueSet(
+    snomed=snomed_codes("449614009", "102572006", "449615005", "267039000"),
+    icd10=icd_codes("R60.0"),
+)
 _LEG_WORDS = re.compile(
     r"\b(legs?|lower (limbs?|extremit(y|ies))|thighs?|calf|calves|ankles?|feet|foot|lle|rle|ble)\b"
 )
@@ -117,6 +127,15 @@ _PROXIMAL_TEXT = ("iliac", "femoral", "popliteal", "proximal", "iliofemoral", "c
                   "common femoral", "femoropopliteal", "above knee")
 _DISTAL_TEXT = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius", "distal",
                 "below knee", "muscular vein")
+# The generic SNOMED DVT codes (128053003, 132281000119108) also name arm and other
+# non-leg DVTs; the catalog's acute DVT is "an acute lower-limb or iliac DVT". Such a DVT is
+# still a prior VTE.
+_GENERIC_DVT_SNOMED = frozenset({"128053003", "132281000119108"})
+_NON_LEG_VEIN_TEXT = ("arm", "arms", "upper limb", "upper limbs", "upper extremity",
+                      "upper extremities", "forearm", "hand", "subclavian", "axillary",
+                      "brachial", "basilic", "cephalic", "jugular", "brachiocephalic",
+                      "innominate", "svc", "superior vena cava", "portal", "mesenteric",
+                      "splenic", "renal vein", "cerebral", "hepatic vein")
 
 _SIGNIFICANT_IMPACT = (
     "quality of life",
@@ -199,6 +218,7 @@ class _Facts:
     recorded: datetime | None
     encounter: str | None
     source: Source
+    own_text: str = ""  # the record's own code.text (not the code system displays)
 
     @property
     def all_text(self) -> str:
@@ -228,6 +248,7 @@ def _facts(model: Any) -> _Facts:
         recorded=first_when(model, "recordedDate"),
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),
+        own_text=str(get(code, "text") or ""),
     )
 
 
@@ -292,7 +313,10 @@ def _diagnoses(facts: _Facts) -> list[Diagnosis]:
     found: list[Diagnosis] = []
     codes = facts.codes
     if vs.DVT.matches(codes):
-        found.append(_diagnosis(facts, Concept.DVT, level=_dvt_level(facts)))
+        if _non_leg_dvt(facts):
+            found.append(_diagnosis(facts, Concept.VTE_HISTORY, side=Side.UNKNOWN))
+        else:
+            found.append(_diagnosis(facts, Concept.DVT, level=_dvt_level(facts)))
     if vs.CHRONIC_DVT.matches(codes):
         found.append(_diagnosis(facts, Concept.CHRONIC_DVT, level=_dvt_level(facts)))
     if vs.PULMONARY_EMBOLISM.matches(codes):
@@ -328,6 +352,18 @@ def _diagnoses(facts: _Facts) -> list[Diagnosis]:
     return found
 
 
+def _non_leg_dvt(facts: _Facts) -> bool:
+    """Only a generic SNOMED DVT code, and the site or code text names an arm or another
+    non-leg vein (and no leg): not a lower-limb DVT."""
+    dvt_codes = vs.DVT.matching(facts.codes)
+    if any(system != SNOMED or code not in _GENERIC_DVT_SNOMED for system, code in dvt_codes):
+        return False
+    text = f"{facts.site_text} {facts.code_text}"
+    if _LEG_WORDS.search(text.lower()) or _has(text, _PROXIMAL_TEXT + _DISTAL_TEXT):
+        return False
+    return _has(text, _NON_LEG_VEIN_TEXT)
+
+
 def _iliac_compression(facts: _Facts) -> bool:
     if vs.ILIAC_COMPRESSION.matches(facts.codes):
         # I87.1 is compression of any vein: another named vein is a different disease.
@@ -348,7 +384,7 @@ def _extent(facts: _Facts) -> Extent:
 
 def _is_swelling(facts: _Facts) -> bool:
     if vs.SWELLING.matches(facts.codes):
-        return True
+        return not _focal_lump(facts)
     if any(system in (SNOMED, ICD10CM) for system, _ in facts.codes):
         # A coded condition outside the value set is not turned into a swelling by its text.
         return False
@@ -356,12 +392,26 @@ def _is_swelling(facts: _Facts) -> bool:
     return _LEG_WORDS.search(text) is not None and clinical_text.affirmed(text, _SWELLING_WORDS)
 
 
+def _focal_lump(facts: _Facts) -> bool:
+    """R22.4x is "localized swelling, mass and lump": a record whose own text names only a
+    focal lump (mass, cyst, lipoma, nodule) is not leg swelling/edema — a duplex or pelvic
+    venography for a thigh lipoma would be noise. The code's display never decides this."""
+    if not facts.matching_codes(_LUMP_CAPABLE_SWELLING):
+        return False
+    if facts.matching_codes(_EDEMA_ONLY_SWELLING):
+        return False
+    text = facts.own_text
+    return clinical_text.affirmed(text, _LUMP_WORDS) and not clinical_text.affirmed(
+        text, _SWELLING_WORDS
+    )
+
+
 def _swellings(facts: _Facts) -> list[Swelling | EdemaImpact]:
     if not _is_swelling(facts):
         return []
     found: list[Swelling | EdemaImpact] = [
         Swelling(
-            side=facts.side(),
+            side=_swollen_side(facts),
             extent=_extent(facts),
             active=facts.status.active,
             onset=facts.onset,
@@ -374,6 +424,11 @@ def _swellings(facts: _Facts) -> list[Swelling | EdemaImpact]:
         found.append(EdemaImpact(impact=impact, when=facts.recorded or facts.onset,
                                  source=facts.source))
     return found
+
+
+def _swollen_side(facts: _Facts) -> Side:
+    side = side_from(facts.codes, facts.body_sites)
+    return side if side is not Side.UNKNOWN else swollen_side_from_text(facts.code_text)
 
 
 def edema_impact(note: str) -> Impact | None:

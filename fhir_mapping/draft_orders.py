@@ -56,8 +56,14 @@ _ANTITHROMBOTIC = frozenset({DrugClass.ANTICOAGULANT, DrugClass.ANTIPLATELET})
 Index = Mapping[str, Mapping[str, Any]]
 
 
-def map_draft_orders(bundle: Mapping[str, Any]) -> list[DraftOrder]:
+def map_draft_orders(
+    bundle: Mapping[str, Any], record: Iterable[Mapping[str, Any]] = ()
+) -> list[DraftOrder]:
     """The classified orders of a draftOrders Bundle, in Bundle order.
+
+    `record` are the patient's resources (prefetch / FHIR server): a reasonReference usually
+    points at a Condition in the chart, not in the draft Bundle, and an unread "stroke" reason
+    would let a stroke thrombolytic be judged as a DVT one.
 
     Raises UnsupportedDraftOrders for a non-Bundle, a DSTU2/STU3 resource type, or a relevant
     order that fhir.resources R4 rejects.
@@ -75,6 +81,9 @@ def map_draft_orders(bundle: Mapping[str, Any]) -> list[DraftOrder]:
         if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)
     ]
     index = _index(resources)
+    for resource in record:
+        if isinstance(resource, Mapping) and resource.get("id"):
+            index.setdefault(f"{resource.get('resourceType')}/{resource.get('id')}", resource)
     orders: list[DraftOrder] = []
     for full_url, resource in resources:
         rtype = str(resource.get("resourceType") or "")
@@ -86,15 +95,37 @@ def map_draft_orders(bundle: Mapping[str, Any]) -> list[DraftOrder]:
         if rtype not in _ORDER_TYPES:
             continue
         order = _order(resource, _ref(resource, full_url), index)
-        if order is not None:
+        # The same draft sent twice (same id) is one order: one card entry, one delete.
+        if order is not None and not any(
+            o.ref == order.ref and o.kind is order.kind for o in orders
+        ):
             orders.append(order)
+            if order.kind is OrderKind.STENT and _also_orders_ivus(resource):
+                # "Venography + IVUS, stent if > 61%" as one order: the IVUS is drafted with
+                # the stent (catalog: info, not critical). Context only, never a card of its own.
+                orders.append(_base(resource, order.ref, index, OrderKind.VENOGRAPHY_IVUS,
+                                    order.display, side=order.side))
     return orders
+
+
+def _also_orders_ivus(resource: Mapping[str, Any]) -> bool:
+    if resource.get("resourceType") not in ("ServiceRequest", "Procedure"):
+        return False
+    code = resource.get("code")
+    return vs.VENOGRAPHY_IVUS.matches(code_set(code)) or clinical_text.affirmed(
+        concept_text(code), vs.IVUS_TEXT
+    )
 
 
 def _ref(resource: Mapping[str, Any], full_url: Any) -> str:
     rid = resource.get("id")
     if rid:
         return f"{resource.get('resourceType')}/{rid}"
+    # Without an id, an absolute fullUrl ".../DeviceRequest/dr-1" still names "Type/id", which
+    # is how `selections` and `resourceId` refer to it; a urn:uuid stays as sent.
+    parts = str(full_url or "").rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == resource.get("resourceType") and parts[-1]:
+        return f"{parts[-2]}/{parts[-1]}"
     return str(full_url or resource.get("resourceType"))
 
 
@@ -106,6 +137,8 @@ def _index(resources: Iterable[tuple[Any, Mapping[str, Any]]]) -> dict[str, Mapp
             index[f"{resource.get('resourceType')}/{resource.get('id')}"] = resource
         if full_url:
             index[str(full_url)] = resource
+            # ".../Device/d1" without an id is still what "Device/d1" references name.
+            index.setdefault(_ref(resource, full_url), resource)
     return index
 
 
@@ -122,11 +155,28 @@ def _lookup(ref: str, index: Index, resource: Mapping[str, Any]) -> Mapping[str,
 
 
 def _require_r4(resource: Mapping[str, Any]) -> None:
-    if validate(resource, complete=True) is None:
+    if validate(resource, complete=True) is None and _foreign_shape(resource):
         raise UnsupportedDraftOrders(
             f"draftOrders contains a {resource.get('resourceType')} that is not valid FHIR R4 "
             "(DSTU2/STU3 fields?)"
         )
+
+
+def _foreign_shape(resource: Mapping[str, Any]) -> bool:
+    """Whether an invalid order has elements R4 does not define (STU3 `Dosage.doseQuantity`,
+    `requester.agent`, `DeviceRequest.context`...): a shape we cannot read. A draft that is only
+    incomplete (no `subject` yet) or has a dateTime without a zone is still R4 and is read:
+    a 400 there would silently drop a critical card."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    try:
+        get_fhir_model_class(str(resource.get("resourceType"))).model_validate(dict(resource))
+    except ValidationError as exc:
+        return any(error.get("type") == "extra_forbidden" for error in exc.errors())
+    except (KeyError, ValueError, TypeError):
+        return True
+    return False
 
 
 # ---------------------------------------------------------------- classification
@@ -179,6 +229,8 @@ def _base(
     resource: Mapping[str, Any], ref: str, index: Index, kind: OrderKind, display: str, **extra: Any
 ) -> DraftOrder:
     reason_text, reason_concepts = _reasons(resource, index)
+    if kind is OrderKind.THROMBOLYSIS:
+        reason_concepts = _named_reasons(resource, reason_concepts)
     return DraftOrder(
         kind=kind,
         ref=ref,
@@ -188,6 +240,29 @@ def _base(
         display=display,
         **extra,
     )
+
+
+def _named_reasons(resource: Mapping[str, Any], found: tuple[str, ...]) -> tuple[str, ...]:
+    """`found` plus the indications a thrombolytic order names outside reasonCode (catalog:
+    "never when the order names stroke, ..."): its code/medication text, orderDetail, dosage
+    text, patientInstruction and notes ("tPA per acute ischemic stroke protocol")."""
+    text = " ".join(
+        t
+        for t in (
+            concept_text(resource.get("code")),
+            concept_text(resource.get("medicationCodeableConcept")),
+            str(get(resource.get("medicationReference"), "display") or "").lower(),
+            _texts(resource, "orderDetail"),
+            _texts(resource, "dosageInstruction"),
+            str(resource.get("patientInstruction") or "").lower(),
+            notes_text(resource),
+        )
+        if t
+    )
+    if not text:
+        return found
+    named = [n for n, phrases in vs.REASON_TEXT.items() if clinical_text.affirmed(text, phrases)]
+    return tuple(dict.fromkeys([*found, *named]))
 
 
 def _display(concept: Any) -> str:
@@ -217,7 +292,7 @@ def _service_kind(codes: set[tuple[str, str]], text: str) -> OrderKind | None:
     filter_named = vs.IVC_FILTER.matches(codes) or clinical_text.affirmed(text, vs.IVC_FILTER_TEXT)
     if filter_named and not clinical_text.has_any(text, vs.IVC_FILTER_NOT_PLACEMENT_TEXT):
         return OrderKind.IVC_FILTER
-    if vs.THROMBOLYSIS.matches(codes) or clinical_text.affirmed(text, vs.THROMBOLYSIS_TEXT):
+    if vs.THROMBOLYSIS.matches(codes) or _lysis_text(text):
         return OrderKind.THROMBOLYSIS
     if vs.VENOGRAPHY_IVUS.matches(codes) or clinical_text.affirmed(text, vs.IVUS_TEXT):
         return OrderKind.VENOGRAPHY_IVUS
@@ -226,6 +301,23 @@ def _service_kind(codes: set[tuple[str, str]], text: str) -> OrderKind | None:
     ):
         return OrderKind.VENOGRAPHY_IVUS
     return None
+
+
+# "Catheter-directed" names a technique, not a drug: catheter-directed venography, IVUS or
+# mechanical thrombectomy is no thrombolysis unless a lytic word is there too.
+_CATHETER_WORDS = ("catheter-directed", "catheter directed", "cdt")
+_LYTIC_WORDS = tuple(w for w in vs.THROMBOLYSIS_TEXT if w not in _CATHETER_WORDS)
+_CATHETER_NOT_LYSIS = (
+    *vs.VENOGRAPHY_IVUS_TEXT, "angiography", "angiogram", "thrombectomy", "embolization",
+)  # fmt: skip
+
+
+def _lysis_text(text: str) -> bool:
+    if clinical_text.affirmed(text, _LYTIC_WORDS):
+        return True
+    return clinical_text.affirmed(text, _CATHETER_WORDS) and not clinical_text.has_any(
+        text, _CATHETER_NOT_LYSIS
+    )
 
 
 def _service_order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftOrder | None:
@@ -243,18 +335,28 @@ def _service_order(resource: Mapping[str, Any], ref: str, index: Index) -> Draft
                     str(resource.get("patientInstruction") or "").lower()) if t
     )
     site_text = concept_text(resource.get("bodySite"))
+    if any(
+        system == SNOMED and code in _ILIAC_FEMORAL_VEIN_SITES
+        for system, code in code_set(resource.get("bodySite"))
+    ):
+        site_text = f"{site_text} iliac vein".strip()  # a coded site may carry no display
     side = _order_side(codes, resource.get("bodySite"), f"{code_text} {site_text} {detail}")
     extra: dict[str, Any] = {}
     if kind is OrderKind.STENT:
         diameter, length = parse_stent_size(f"{code_text}. {detail}")
         extra = {
-            "stent_site": stent_site(codes, f"{code_text} {site_text} {detail}"),
+            "stent_site": _stent_site_or_reason(
+                codes, f"{code_text} {site_text} {detail}", resource, index
+            ),
             "diameter_mm": diameter,
             "length_mm": length,
         }
     display = _display(code) or next((c for _, c in sorted(codes)), "") or kind.value
     return _base(resource, ref, index, kind, display, side=side, **extra)
 
+
+# SNOMED CT body sites: common iliac, external iliac and femoral vein.
+_ILIAC_FEMORAL_VEIN_SITES = frozenset({"46027005", "63507001", "83419000"})
 
 # Laboratory orders whose text trips the thrombolysis words ("CDT" = carbohydrate-deficient
 # transferrin, "tumor lysis panel"): never a thrombolytic procedure.
@@ -296,6 +398,18 @@ def stent_site(codes: Iterable[tuple[str, str]], text: str) -> StentSite:
     if other:
         return StentSite.OTHER
     return StentSite.UNSPECIFIED
+
+
+def _stent_site_or_reason(
+    codes: set[tuple[str, str]], text: str, resource: Mapping[str, Any], index: Index
+) -> StentSite:
+    """The order's own site; when it names none, the site its reason names ("venous stent" for
+    May-Thurner syndrome is an iliac vein stent, catalog: "site or text ... May-Thurner")."""
+    site = stent_site(codes, text)
+    if site is not StentSite.UNSPECIFIED:
+        return site
+    reason_text = _reasons(resource, index)[0]
+    return stent_site((), reason_text) if reason_text else site
 
 
 # ---------------------------------------------------------------- device requests
@@ -342,7 +456,7 @@ def _device_order(resource: Mapping[str, Any], ref: str, index: Index) -> DraftO
     return _base(
         resource, ref, index, OrderKind.STENT, display,
         side=side,
-        stent_site=stent_site(codes, f"{text} {detail}"),
+        stent_site=_stent_site_or_reason(codes, f"{text} {detail}", resource, index),
         diameter_mm=diameter,
         length_mm=length,
     )  # fmt: skip
@@ -360,8 +474,12 @@ def _device_text(device: Mapping[str, Any]) -> str:
 
 
 def _parameter_text(resource: Mapping[str, Any]) -> str:
-    return " ".join(concept_text(p.get("code")) for p in as_list(resource.get("parameter"))
-                    if isinstance(p, Mapping))
+    # A coded value's text is read too: "Size" = "14 x 40 mm" is the whole size.
+    return " ".join(
+        f"{concept_text(p.get('code'))} {concept_text(p.get('valueCodeableConcept'))}".strip()
+        for p in as_list(resource.get("parameter"))
+        if isinstance(p, Mapping)
+    )
 
 
 def _parameters(parameters: Iterable[Any]) -> tuple[float | None, float | None]:
@@ -377,6 +495,10 @@ def _parameters(parameters: Iterable[Any]) -> tuple[float | None, float | None]:
         if isinstance(raw, list):  # Device.property.valueQuantity is 0..* in R4
             raw = next((q for q in raw if isinstance(q, Mapping)), None)
         quantity = units.quantity(raw)
+        if quantity is not None and not quantity[1]:
+            # A unit-less value takes the unit its name states ("Length (cm)": 6 is 60 mm).
+            named = re.search(r"\b(mm|cm|millimet\w*|centimet\w*)\b", name)
+            quantity = (quantity[0], "cm" if named and named.group(1).startswith("c") else "mm")
         mm = units.to_mm(*quantity) if quantity is not None else _other_value_mm(parameter)
         if mm is None:
             continue
@@ -408,8 +530,9 @@ _BY = r"\s*(?:x|×|\*|by)\s*"
 # A size may end a sentence ("stent 14 x 40."): only a decimal continuation blocks the match.
 _PAIR = re.compile(rf"(?<![\w.]){_NUM}{_UNIT}{_BY}{_NUM}{_UNIT}(?!\w|\.\d)")
 _DIAMETER_BEFORE = re.compile(rf"\b(?:diameter|diam|dia)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
-_DIAMETER_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:diameter|diam|dia)\b")
-_LENGTH_BEFORE = re.compile(rf"\b(?:length|len|long)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
+_DIAMETER_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:diameter|diam|dia|wide)\b")
+# "long" only ever follows its number ("60 mm long 14 mm wide": 14 mm is no length).
+_LENGTH_BEFORE = re.compile(rf"\b(?:length|len)\.?\s*(?:of\s+)?[:=]?\s*{_NUM}{_UNIT}")
 _LENGTH_AFTER = re.compile(rf"{_NUM}{_UNIT}\s*(?:in\s+)?(?:long|length|len)\b")
 _SINGLE = re.compile(rf"(?<![\w.]){_NUM}\s*(mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b")
 # A venous stent is 8-28 mm wide and 40-160 mm long: a value this large is a length.
@@ -538,11 +661,20 @@ def total_dose_mg(
     text = " ".join(
         t for t in (_texts(resource, "dosageInstruction"), notes_text(resource)) if t
     )
+    stated_total = _TOTAL_MG_TEXT.search(text)
     if re.search(r"mg\s*/\s*kg", text):
         return None
-    stated_total = _TOTAL_MG_TEXT.search(text)
     if stated_total:
         return float(stated_total.group(1))
+    # An infusion rate ("1 mg/h" catheter-directed, or a structured rate) is no total dose:
+    # 1 mg/h is not a 1 mg catheter-clearance dose.
+    rated = any(
+        isinstance(dr, Mapping) and any(k.startswith("rate") for k in dr)
+        for dosage in as_list(resource.get("dosageInstruction")) if isinstance(dosage, Mapping)
+        for dr in as_list(dosage.get("doseAndRate"))
+    )
+    if rated or re.search(r"mg\s*/\s*(?:h\b|hr|hour|min)", text):
+        return None
     values = [float(v) for v in _MG_TEXT.findall(text)]
     if values:
         # Several doses without a stated total: the largest keeps a big dose from passing

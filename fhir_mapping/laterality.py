@@ -106,6 +106,25 @@ def side_from_text(text: str) -> Side:
     return Side.UNKNOWN
 
 
+# A side stated as normal/unaffected ("right leg normal", "no edema of the right leg") is not
+# the swollen side.
+_SIDE = r"(?:left|right|lt|rt|l|r)"
+_LIMB = r"(?:\s+(?:leg|lower (?:limb|extremity)|calf|thigh|side|one))?"
+_NORMAL_SIDE_TEXT = re.compile(
+    rf"\b{_SIDE}{_LIMB}(?:\s+(?:is|was))?\s+(?:normal|unremarkable|unaffected|not swollen|"
+    rf"without (?:swelling|edema|oedema))\b"
+    rf"|\b(?:no|without) (?:swelling|edema|oedema)(?: (?:of|in|on))?(?: the)? {_SIDE}\b"
+    rf"|\b(?:normal|unremarkable|unaffected) {_SIDE}\b"
+)
+
+
+def swollen_side_from_text(text: str) -> Side:
+    """Side of a *present* swelling stated in free text, ignoring a side stated as normal or
+    not swollen ("left leg swelling, right leg normal" -> left; "leg swelling; right leg
+    normal" -> unknown, never the normal right leg)."""
+    return side_from_text(_NORMAL_SIDE_TEXT.sub(" ", text.lower()))
+
+
 def side_from(codes: Iterable[tuple[str, str]], body_sites: Any = None, text: str = "") -> Side:
     """Side of a finding: code laterality, then bodySite, then bodySite text, then `text`."""
     side = side_from_codes(codes)

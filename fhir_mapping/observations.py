@@ -56,7 +56,7 @@ from .fhir_types import (
     ref_of,
     validate,
 )
-from .laterality import side_from
+from .laterality import side_from, swollen_side_from_text
 from .terminology import conditions as condition_vs
 from .terminology import imaging as imaging_vs
 from .terminology import observations as vs
@@ -620,7 +620,7 @@ def _swelling(obs: _Obs) -> list[Finding]:
         return []
     found: list[Finding] = [
         Swelling(
-            side=obs.side(),
+            side=_swollen_side(obs) if present else obs.side(),
             present=present,
             extent=_extent(obs) if present else Extent.UNKNOWN,
             recorded=obs.when,
@@ -631,6 +631,14 @@ def _swelling(obs: _Obs) -> list[Finding]:
     if impact is not None:
         found.append(EdemaImpact(impact=impact, when=obs.when, source=obs.source))
     return found
+
+
+def _swollen_side(obs: _Obs) -> Side:
+    """A positive exam's side; clauses calling a side normal do not name the swollen side."""
+    side = side_from(obs.codes, get(obs.model, "bodySite"))
+    if side is not Side.UNKNOWN:
+        return side
+    return swollen_side_from_text(f"{obs.code_text} {obs.value_text}")
 
 
 def _swelling_present(
@@ -650,6 +658,13 @@ def _swelling_present(
         return False
     text = f"{obs.code_text} {obs.value_text}"
     state = clinical_text.assertion(text, vs.EDEMA_WORDS)
+    if state is clinical_text.Assertion.AFFIRMED and swollen_side_from_text(text) in (
+        Side.LEFT,
+        Side.RIGHT,
+    ):
+        # "No edema of the right leg. Left leg swollen.": one leg is swollen; the negative
+        # statement is about the other leg, not the whole exam.
+        return True
     if state is clinical_text.Assertion.NEGATED or clinical_text.has_any(
         text, vs.ABSENT_EDEMA_TEXT
     ):

@@ -305,6 +305,9 @@ def convert_report(model: Any) -> list[Finding]:
     if compression is None and _coded_compression(conclusion_codes):
         compression = _text_side(text) if _text_side(text) is not Side.UNKNOWN else side
     waveform = waveform_from_text(text) if modality is not Modality.CONTRAST_CT_MRI else None
+    mass_reported = modality is Modality.CONTRAST_CT_MRI and (
+        condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
+    )
 
     def study(study_side: Side, study_result: Result, split: bool = False) -> ImagingStudy:
         return ImagingStudy(
@@ -317,6 +320,7 @@ def convert_report(model: Any) -> list[Finding]:
             preliminary=preliminary,
             when=when,
             source=source,
+            mass_reported=mass_reported,
         )
 
     found: list[Finding] = []
@@ -430,6 +434,17 @@ def _coded_compression(codes: Iterable[tuple[str, str]]) -> bool:
         (system == ICD10CM and code in vs.ILIAC_COMPRESSION_ICD10)
         or (system == SNOMED and code in vs.ILIAC_COMPRESSION_SNOMED)
         for system, code in codes
+    )
+
+
+_MASS_TEXT = ("mass", "masses", "lymphadenopathy", "adenopathy", "enlarged lymph node",
+              "enlarged lymph nodes")
+
+
+def _reports_pelvic_mass(text: str) -> bool:
+    """Conclusion text affirming a mass/adenopathy at a pelvic/iliac/inguinal site."""
+    return clinical_text.affirmed(text, _MASS_TEXT) and clinical_text.affirmed(
+        text, condition_vs.PELVIC_SITE_TEXT
     )
 
 

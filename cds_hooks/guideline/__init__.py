@@ -155,11 +155,27 @@ def evaluate_orders(
     if record.patient.deceased:
         return []
     state = derive_state(record, as_of=as_of, settings=settings)
-    candidates = [o for o in orders if selections is None or o.ref in selections]
+    candidates = [o for o in orders if selections is None or _selected(o.ref, selections)]
     in_scope = [o for o in candidates if order_in_scope(o, state)]
     if not in_scope:
         return []
     return finalize(_order_rules(state, list(orders), in_scope), ORDER_IDS)
+
+
+def _selected(ref: str, selections: frozenset[str]) -> bool:
+    """Whether a draft order is one of the `selections`. The spec's form is "Type/id"; EHRs
+    also send the bare id, or the entry's absolute fullUrl: each still names the same order
+    (an unmatched selection would silently drop its card)."""
+    if ref in selections:
+        return True
+    typed = "/" in ref and not ref.startswith("urn:")
+    for selection in selections:
+        tail = selection.rstrip("/")
+        if "://" in tail:
+            tail = "/".join(tail.split("/")[-2:])
+        if tail == ref or (typed and "/" not in tail and ref.endswith(f"/{tail}")):
+            return True
+    return False
 
 
 def _order_rules(

@@ -183,8 +183,11 @@ def heparin_contraindications(
     or an active, non-refuted AllergyIntolerance to heparin or any LMWH"."""
     found = []
     for d in record.diagnoses:
+        # "recorded within 12 months": a HIT charted recently counts even with an older onset.
         if d.concept is Concept.HIT and (
-            d.active or within(d.when, as_of, months=settings.hit_months)
+            d.active
+            or within(d.when, as_of, months=settings.hit_months)
+            or within(d.recorded, as_of, months=settings.hit_months)
         ):
             found.append(cite("Heparin-induced thrombocytopenia", d.source, d.when))
         elif d.concept is Concept.HEPARIN_ALLERGY and d.active:
@@ -196,13 +199,22 @@ def severe_hypotension(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
     """Catalog: "systolic < 90 mm[Hg] on a reading within 24 h, or shock recorded within 72 h
-    or whose encounter is the hook's context.encounterId"."""
+    or whose encounter is the hook's context.encounterId" (the newest reading within 24 h)."""
+    # Input profile: "The newest result by effective date wins" — a systolic of 85 followed by
+    # a newer 120 is no longer severe hypotension (thrombolysis must not be suggested on it).
+    latest = newest(
+        [
+            m
+            for m in record.measurements
+            if m.measure is Measure.SYSTOLIC_BP
+            and within(m.when, as_of, hours=settings.systolic_hours)
+        ],
+        lambda m: m.when,
+    )
     found = [
         cite(f"Systolic BP {m.value:g} mm[Hg]", m.source, m.when)
-        for m in record.measurements
-        if m.measure is Measure.SYSTOLIC_BP
-        and m.value < settings.systolic_severe_mmhg
-        and within(m.when, as_of, hours=settings.systolic_hours)
+        for m in ([latest] if latest is not None else [])
+        if m.value < settings.systolic_severe_mmhg
     ]
     found += [
         cite("Shock", d.source, d.when)

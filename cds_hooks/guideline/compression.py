@@ -167,12 +167,18 @@ def natures_on_side(state: PathwayState, side: Side) -> tuple[MassCharacterizati
 
 
 def contrast_imaging_since(state: PathwayState, mass: Diagnosis) -> ImagingStudy | None:
-    """Newest contrast CT/MRI of abdomen/pelvis dated on/after the mass (any, if undated)."""
+    """Newest contrast CT/MRI of abdomen/pelvis dated on/after the mass (any, if undated), or
+    the contrast CT/MRI that found it (its conclusion reports a mass on that side), even when the
+    mass was charted later."""
     studies = [
         s
         for s in state.record.imaging
         if s.modality is Modality.CONTRAST_CT_MRI
-        and (mass.when is None or on_or_after(s.when, mass.when))
+        and (
+            mass.when is None
+            or on_or_after(s.when, mass.when)
+            or (s.mass_reported and sides_match(s.side, mass.side))
+        )
     ]
     dated = [s for s in studies if s.when is not None]
     if dated:
@@ -217,8 +223,11 @@ def significant_impact(state: PathwayState) -> bool | None:
     if not impacts:
         return None
     dated = [i for i in impacts if i.when is not None]
-    newest = max(dated, key=lambda i: i.when) if dated else impacts[0]  # type: ignore[arg-type,return-value]
-    return newest.impact is Impact.SIGNIFICANT
+    if not dated:
+        return impacts[0].impact is Impact.SIGNIFICANT
+    latest = max(i.when for i in dated)  # type: ignore[type-var]
+    # Conflicting statements at the same instant: significant only if every one says so.
+    return all(i.impact is Impact.SIGNIFICANT for i in dated if i.when == latest)
 
 
 def scrotal_edema(state: PathwayState) -> bool:

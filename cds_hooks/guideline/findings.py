@@ -190,6 +190,10 @@ class ImagingStudy:
     preliminary: bool = False
     when: datetime | None = None  # effective[x], else issued
     source: Source = field(default_factory=Source)
+    # Contrast CT/MRI whose own conclusion reports a pelvic/iliac mass: the study that found it
+    # (catalog: "the contrast CT that found the mass does" characterize it, whatever the day the
+    # mass was charted).
+    mass_reported: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cds_hooks.guideline.compression import natures_on_side, unilateral_side
 from cds_hooks.guideline.findings import (
@@ -101,9 +101,10 @@ def stent_order_checks(
     (order-sign).
     """
     refs = None if selected is None else {s if isinstance(s, str) else s.ref for s in selected}
+    all_stents = in_scope_stent_orders(state, orders)
     stents = [
-        _StentOrder(o, _order_side(state, o))
-        for o in in_scope_stent_orders(state, orders)
+        _StentOrder(_with_sibling_size(state, o, all_stents), _order_side(state, o))
+        for o in all_stents
         if refs is None or o.ref in refs
     ]
     if not stents:
@@ -152,7 +153,7 @@ def _length_too_short(
                     resource=updated,
                 )
             )
-    lengths = ", ".join(mm(s.order.length_mm or 0) for s in short)
+    lengths = ", ".join(dict.fromkeys(mm(s.order.length_mm or 0) for s in short))
     return Recommendation(
         id="stent-length-too-short",
         indicator=Indicator.CRITICAL,
@@ -292,6 +293,30 @@ def _order_side(state: PathwayState, order: DraftOrder) -> Side:
     if order.side in (Side.LEFT, Side.RIGHT):
         return order.side
     return unilateral_side(state) or Side.UNKNOWN
+
+
+def _with_sibling_size(
+    state: PathwayState, order: DraftOrder, stents: Sequence[DraftOrder]
+) -> DraftOrder:
+    """EHRs often send one stent twice: the placement (ServiceRequest/Procedure, no size) and
+    the device (DeviceRequest "14 x 60 mm"). A size missing on one is taken from the other stent
+    order of the same side when that is unambiguous, so the placement is not flagged "no
+    diameter on the order" (or checked without its length) while the device states it."""
+    if order.diameter_mm is not None and order.length_mm is not None:
+        return order
+    side = _order_side(state, order)
+    others = [
+        o
+        for o in stents
+        if o.ref != order.ref
+        and (side is Side.UNKNOWN or _order_side(state, o) in (side, Side.UNKNOWN))
+    ]
+    changes: dict[str, float] = {}
+    for name in ("diameter_mm", "length_mm"):
+        values = {getattr(o, name) for o in others} - {None}
+        if getattr(order, name) is None and len(values) == 1:
+            changes[name] = values.pop()
+    return replace(order, **changes) if changes else order
 
 
 def _ivus_gaps(state: PathwayState, stent: _StentOrder) -> list[str]:

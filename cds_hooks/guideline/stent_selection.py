@@ -8,7 +8,7 @@ order checks (`stent_orders`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -66,8 +66,8 @@ def newest_diameter_stenosis(state: PathwayState, side: Side | None) -> IvusSten
     if side is not None and side is not Side.UNKNOWN:
         documented = [s for s in candidates if s.side in (side, Side.BILATERAL)]
         if documented:
-            return _newest(documented)
-    return _newest(candidates)
+            return _newest(documented, tie=lambda s: s.percent)
+    return _newest(candidates, tie=lambda s: s.percent)
 
 
 def newest_behavior(state: PathwayState, side: Side) -> LesionBehavior | None:
@@ -76,7 +76,7 @@ def newest_behavior(state: PathwayState, side: Side) -> LesionBehavior | None:
         for b in (state.lesion_behaviors or state.record.lesion_behaviors)
         if sides_match(b.side, side)
     ]
-    return _newest(behaviors)
+    return _newest(behaviors, tie=lambda b: 0 if b.behavior is Behavior.DYNAMIC else 1)
 
 
 def ivus_reference(state: PathwayState, side: Side) -> ReferenceDiameter | None:
@@ -128,12 +128,20 @@ def sizing_text(reference: ReferenceDiameter | None) -> str:
     )
 
 
-def _newest(items: Sequence[_Dated]) -> _Dated | None:
-    """The item with the latest date; undated items lose to dated ones."""
+def _newest(
+    items: Sequence[_Dated], tie: Callable[[_Dated], float] | None = None
+) -> _Dated | None:
+    """The item with the latest date; undated items lose to dated ones. Conflicting results
+    at the same instant: the lowest `tie` wins (the conservative one: the lower stenosis, a
+    dynamic lesion), so record order never turns a conflict into a stent candidate."""
     if not items:
         return None
     dated = [i for i in items if i.when is not None]
-    return max(dated, key=lambda i: i.when) if dated else items[0]  # type: ignore[arg-type]
+    if not dated:
+        return items[0]
+    latest = max(i.when for i in dated)  # type: ignore[type-var]
+    newest_items = [i for i in dated if i.when == latest]
+    return min(newest_items, key=tie) if tie is not None else newest_items[0]
 
 
 # ---------------------------------------------------------------- the assessment

@@ -92,7 +92,8 @@ REASONS: dict[str, ValueSet] = {
 REASON_TEXT: dict[str, tuple[str, ...]] = {
     "dvt": ("dvt", "deep vein thrombosis", "deep venous thrombosis", "iliofemoral thrombosis",
             "vein thrombosis", "venous thrombosis", "thrombosis of the iliac vein",
-            "thrombosis of the femoral vein"),
+            "thrombosis of the femoral vein", "iliofemoral thrombus", "iliac vein thrombus",
+            "femoral vein thrombus", "venous thrombus"),
     "phlegmasia": ("phlegmasia", "cerulea dolens", "alba dolens", "venous gangrene"),
     "stroke": ("stroke", "cva", "cerebral infarction", "cerebrovascular accident",
                "ischemic stroke", "ischaemic stroke"),
@@ -102,7 +103,7 @@ REASON_TEXT: dict[str, tuple[str, ...]] = {
         "catheter occlusion", "line occlusion", "occluded catheter", "occluded line",
         "catheter clearance", "occluded central line", "occluded port", "port occlusion",
         "cvad occlusion", "picc occlusion", "occluded picc", "catheter dysfunction",
-        "restore patency", "restoration of patency",
+        "restore patency", "restoration of patency", "cathflo",
     ),
 }  # fmt: skip
 
