@@ -11,7 +11,6 @@ that fails anywhere is skipped and logged by type and id, never raised to the ca
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 
 from cds_hooks.guideline import findings as f
 
-from . import allergies, conditions, medications, patient, procedures
+from . import allergies, conditions, medications, observations, patient, procedures, reports
 from .fhir_types import first_when
 
 logger = logging.getLogger(__name__)
@@ -44,43 +43,20 @@ _FIELD_OF: dict[type, str] = {
     f.IliacStent: "stents",
 }
 
-_STATIC_CONVERTERS: dict[str, ModuleType] = {
+_CONVERTERS: dict[str, ModuleType] = {
     "Condition": conditions,
     "Procedure": procedures,
     "Device": procedures,
     "AllergyIntolerance": allergies,
+    "Observation": observations,
+    "DiagnosticReport": reports,
+    "ImagingStudy": reports,
 }
-# Converters of the other mapping modules, imported lazily so that this module works (and
-# skips those types) whatever their state.
-_OPTIONAL_CONVERTERS: dict[str, str] = {
-    "Observation": "fhir_mapping.observations",
-    "DiagnosticReport": "fhir_mapping.reports",
-    "ImagingStudy": "fhir_mapping.reports",
-}
-_loaded: dict[str, ModuleType] = {}
-_SELF_FILTERING = frozenset({"fhir_mapping.observations", "fhir_mapping.reports"})
+# These converters run `relevant()` inside `convert()`: a second call is wasted on every resource.
+_SELF_FILTERING: frozenset[ModuleType] = frozenset({observations, reports})
 
 # Where a resource names its patient.
 _SUBJECT_KEYS = ("subject", "patient")
-
-
-def _optional(module_name: str) -> ModuleType | None:
-    module = _loaded.get(module_name)
-    if module is None:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            return None
-        _loaded[module_name] = module
-    return module
-
-
-def _converter(resource_type: str) -> ModuleType | None:
-    module = _STATIC_CONVERTERS.get(resource_type)
-    if module is not None:
-        return module
-    name = _OPTIONAL_CONVERTERS.get(resource_type)
-    return _optional(name) if name else None
 
 
 @dataclass(frozen=True)
@@ -194,14 +170,13 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
     if not observations:
         return entries
     linked = list(entries)
-    reports = _optional("fhir_mapping.reports")
     for position, entry in enumerate(entries):
         report = entry.resource
         results = report.get("result")
         if report.get("resourceType") != "DiagnosticReport" or not isinstance(results, list):
             continue
         # Lab panels (most reports) only lend their date; only imaging reports read the text.
-        wants_text = reports is not None and reports.relevant(report)
+        wants_text = reports.relevant(report)
         texts: list[str] = []
         when = {k: report[k] for k in _REPORT_WHEN_KEYS if k in report}
         for ref in results:
@@ -273,11 +248,8 @@ def _superseded_measurements(resources: list[Raw]) -> set[int]:
     readings and anything that can map to another finding (`observations.measurement_key`)
     are always kept.
     """
-    module = _optional("fhir_mapping.observations")
-    if module is None:
-        return set()
     try:
-        return _superseded(resources, module)
+        return _superseded(resources, observations)
     except Exception as exc:  # noqa: BLE001 - an optimisation must never lose the record
         logger.warning("superseded-reading check skipped (%s)", type(exc).__name__)
         return set()
@@ -311,12 +283,11 @@ def _convert(
         if not (medications.may_be_current(resource) and medications.relevant(resource)):
             return []
         return medications.medication_findings(resource, medication_index)
-    module = _converter(rtype)
+    module = _CONVERTERS.get(rtype)
     if module is None:
         return []
     relevant: Callable[[Raw], bool] = module.relevant
-    # These converters run `relevant()` themselves: a second call is wasted on every resource.
-    if module.__name__ not in _SELF_FILTERING and not relevant(resource):
+    if module not in _SELF_FILTERING and not relevant(resource):
         return []
     return list(module.convert(resource))
 
