@@ -372,16 +372,21 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _product_units(dosage: Any) -> float | None:
-    """How many product units (tablets, syringes) one dose is, when the dose counts units."""
+def _dose_in(dosage: Any, dose_units: frozenset[str]) -> float | None:
+    """The first doseAndRate.doseQuantity value whose unit is one of `dose_units`."""
     for dose_and_rate in as_list(get(dosage, "doseAndRate")):
         quantity = get(dose_and_rate, "doseQuantity")
         if quantity is None or get(quantity, "value") is None:
             continue
         unit = str(get(quantity, "code") or get(quantity, "unit") or "").strip().lower()
-        if unit in _PRODUCT_UNITS:
+        if unit in dose_units:
             return float(get(quantity, "value"))
     return None
+
+
+def _product_units(dosage: Any) -> float | None:
+    """How many product units (tablets, syringes) one dose is, when the dose counts units."""
+    return _dose_in(dosage, _PRODUCT_UNITS)
 
 
 def dose_from_dosage(dosage: Any, product: str = "") -> Dose | None:
@@ -428,14 +433,7 @@ _CONCENTRATION = re.compile(rf"{_AMOUNT}\s*{_STRENGTH_UNIT}\s*/\s*ml\b", re.IGNO
 
 
 def _millilitres(dosage: Any) -> float | None:
-    for dose_and_rate in as_list(get(dosage, "doseAndRate")):
-        quantity = get(dose_and_rate, "doseQuantity")
-        if quantity is None or get(quantity, "value") is None:
-            continue
-        unit = str(get(quantity, "code") or get(quantity, "unit") or "").strip().lower()
-        if unit in _ML_UNITS:
-            return float(get(quantity, "value"))
-    return None
+    return _dose_in(dosage, _ML_UNITS)
 
 
 def concentration_per_ml(text: str) -> tuple[float, str] | None:

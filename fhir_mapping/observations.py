@@ -37,7 +37,7 @@ from cds_hooks.guideline.findings import (
     Waveform,
 )
 
-from . import reports, units
+from . import report_text, units
 from . import text as clinical_text
 from .fhir_types import (
     ICD10CM,
@@ -481,7 +481,7 @@ def _lesion_behavior(obs: _Obs) -> list[Finding]:
     elif value_codes & vs.DYNAMIC_CODES:
         behavior = Behavior.DYNAMIC
     else:
-        behavior = reports.behavior_from_text(obs.value_text or obs.note)
+        behavior = report_text.behavior_from_text(obs.value_text or obs.note)
     if behavior is None:
         return []
     return [LesionBehavior(behavior=behavior, side=obs.side(), when=obs.when, source=obs.source)]
@@ -495,7 +495,7 @@ def _waveform(obs: _Obs) -> list[Finding]:
     elif value_codes & vs.PHASIC_CODES:
         waveform = Waveform.PHASIC
     else:
-        waveform = reports.waveform_from_text(obs.value_text or obs.note, doppler=True)
+        waveform = report_text.waveform_from_text(obs.value_text or obs.note, doppler=True)
     if waveform is None:
         return []
     return [DopplerWaveform(waveform=waveform, side=obs.side(), when=obs.when, source=obs.source)]
@@ -553,7 +553,7 @@ def _imaging(obs: _Obs) -> list[Finding]:
     if side is Side.UNKNOWN:
         side = obs.side()
     text = f"{obs.value_text} {obs.note}"
-    complete = not (loinc & imaging_vs.INCOMPLETE_DUPLEX_LOINC) and not reports.incomplete_text(
+    complete = not (loinc & imaging_vs.INCOMPLETE_DUPLEX_LOINC) and not report_text.incomplete_text(
         text
     )
     return [
@@ -562,8 +562,8 @@ def _imaging(obs: _Obs) -> list[Finding]:
             side=side,
             result=result,
             complete=complete,
-            cfv_waveform=reports.waveform_from_text(text),
-            compression_side=reports.compression_side_from_text(text, side),
+            cfv_waveform=report_text.waveform_from_text(text),
+            compression_side=report_text.compression_side_from_text(text, side),
             preliminary=obs.preliminary,
             when=obs.when,
             source=obs.source,
@@ -588,7 +588,7 @@ def _observation_result(obs: _Obs) -> Result:
     value_boolean = get(obs.model, "valueBoolean")
     if isinstance(value_boolean, bool):
         return Result.POSITIVE if value_boolean else Result.NEGATIVE
-    return reports.result_from_text(f"{obs.value_text} {obs.note}")
+    return report_text.result_from_text(f"{obs.value_text} {obs.note}")
 
 
 # ---------------------------------------------------------------- swelling

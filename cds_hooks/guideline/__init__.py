@@ -19,15 +19,17 @@ from cds_hooks.guideline.alternatives import edema_alternative_causes
 from cds_hooks.guideline.compression import (
     bilateral_edema_systemic_cause,
     compression_without_symptoms,
-    extrinsic_compression_treat_cause,
     ivus_before_intervention,
-    mass_characterization,
 )
 from cds_hooks.guideline.dvt_rule_out import dvt_duplex_ultrasound, pelvic_venous_imaging
 from cds_hooks.guideline.dvt_treatment import (
     anticoagulation_contraindicated_ivc_filter,
     dvt_anticoagulation_lmwh,
     thrombolysis_consider,
+)
+from cds_hooks.guideline.extrinsic import (
+    extrinsic_compression_treat_cause,
+    mass_characterization,
 )
 from cds_hooks.guideline.findings import DraftOrder, OrderKind, PatientRecord
 from cds_hooks.guideline.gate import order_in_scope

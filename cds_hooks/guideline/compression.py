@@ -17,7 +17,6 @@ from cds_hooks.guideline.findings import (
     ImagingStudy,
     Impact,
     MassCharacterization,
-    MassNature,
     Modality,
     Side,
     Swelling,
@@ -34,27 +33,6 @@ from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
 
 LATERAL = (Side.LEFT, Side.RIGHT)
 
-CT_PELVIS_CONTRAST = ServiceOrder(
-    label="CT pelvis with contrast",
-    codes=(Code(SNOMED, "74710000", "Computed tomography of pelvis with contrast"),),
-    note="To characterize the pelvic/iliac mass; contrast use is the radiologist's decision.",
-    category="imaging",
-)
-MRI_PELVIS_CONTRAST = ServiceOrder(
-    label="MRI pelvis with contrast",
-    codes=(Code(SNOMED, "433138001", "Magnetic resonance imaging of pelvis with contrast"),),
-    note="To characterize the pelvic/iliac mass; contrast use is the radiologist's decision.",
-    category="imaging",
-)
-MRI_PELVIS_PREGNANCY = ServiceOrder(
-    label="MRI pelvis (pregnancy)",
-    codes=MRI_PELVIS_CONTRAST.codes,
-    note=(
-        "Patient is pregnant: MRI rather than CT. Gadolinium is generally avoided in pregnancy; "
-        "whether any contrast is given is the radiologist's decision."
-    ),
-    category="imaging",
-)
 VENOGRAPHY_IVUS = ServiceOrder(
     label="Venography with intravascular ultrasound (IVUS)",
     # The work-up is unilateral by rule, so the unilateral venography code (75820) only: the
@@ -84,29 +62,6 @@ def venography_ivus_for(side: Side) -> ServiceOrder:
         note=VENOGRAPHY_IVUS.note,
         category=VENOGRAPHY_IVUS.category,
     )
-ONCOLOGY_REFERRAL = ServiceOrder(
-    label="Referral to oncology",
-    codes=(Code(SNOMED, "306237005", "Referral to oncology service"),),
-    note="Extrinsic iliac vein compression by a malignant mass.",
-    category="referral",
-)
-
-# Per nature: how the catalog says to treat it, and the source that says so.
-TREATMENT: dict[MassNature, tuple[str, str]] = {
-    MassNature.MALIGNANT: (
-        "oncology for systemic/local treatment of the malignancy; a palliative stent if life "
-        "expectancy permits",
-        "S3",
-    ),
-    MassNature.ABSCESS: ("drainage of the abscess", "S2"),
-    MassNature.HEMATOMA: ("evacuation/drainage of the compressing hematoma", "S2"),
-    MassNature.BURSITIS: ("excision/drainage of the iliopsoas bursitis", "S5"),
-    MassNature.BENIGN_NEOPLASM: ("excision of the benign compressive lesion", "S2"),
-    MassNature.DEGENERATIVE: ("spine review of the disc/osteophyte", "S4"),
-}
-# Infective masses are never stented; every other nature may get a temporizing stent if not
-# resectable with severe symptoms (the catalog's only stent mention for extrinsic causes).
-INFECTIVE = frozenset({MassNature.ABSCESS})
 
 
 def sides_match(a: Side, b: Side) -> bool:
@@ -290,107 +245,6 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     )
 
 
-def mass_characterization(state: PathwayState) -> Recommendation | None:
-    """`mass-characterization` (S3, S4, S5).
-
-    Catalog: "a pelvic/iliac mass (incl. pelvic/iliac/inguinal lymphadenopathy) with neither a
-    documented nature nor a contrast CT or MRI of the abdomen/pelvis dated on/after it (CT/MR
-    venography does not count; the contrast CT that found the mass does). Independent of DVT
-    status" — "CT pelvis with contrast (SNOMED 74710000), MRI pelvis with contrast (SNOMED
-    433138001); when pregnant, MRI only".
-    """
-    masses = uncharacterized_masses(state)
-    if not masses:
-        return None
-    suggestions = (
-        (MRI_PELVIS_PREGNANCY,) if state.pregnant else (CT_PELVIS_CONTRAST, MRI_PELVIS_CONTRAST)
-    )
-    detail = (
-        "A pelvic/iliac mass can compress the iliac vein. Its nature (malignancy, abscess, "
-        "hematoma, bursitis, disc/osteophyte...) decides treatment, and an extrinsic cause is "
-        "treated at its source, not with a venous stent. Cross-sectional imaging with contrast "
-        "characterizes it; CT/MR venography alone does not."
-    )
-    if state.pregnant:
-        detail += " The patient is pregnant: MRI is preferred over CT."
-    return Recommendation(
-        id="mass-characterization",
-        indicator=Indicator.WARNING,
-        summary="Characterize the pelvic/iliac mass with contrast CT or MRI of the pelvis",
-        detail=detail,
-        evidence=tuple(evidence_of(_mass_text(m), m) for m in masses),
-        missing=("Nature of the mass (no characterization or contrast CT/MRI on record)",),
-        sources=("S3",),
-        suggestions=suggestions,
-        selection="at-most-one",
-    )
-
-
-def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | None:
-    """`extrinsic-compression-treat-cause` (S3 malignancy, S4 disc/osteophyte, S5 bursitis).
-
-    Catalog: "extrinsic cause characterized on the swollen side (or compressing the iliac vein on
-    imaging, with or without swelling), independent of DVT status: treat the cause — oncology for
-    malignancy (systemic therapy; palliative stent if life expectancy permits), drainage for
-    abscess, excision/drainage for bursitis or other benign compressive lesions (orthopedic input
-    after hip arthroplasty), spine review for disc/osteophyte. A temporizing stent is mentioned
-    only for malignant or non-infective masses that are not resectable with severe symptoms."
-    """
-    natures = extrinsic_causes(state)
-    if not natures:
-        return None
-    kinds = list(dict.fromkeys(n.nature for n in natures))
-    hip = any(d.concept is Concept.HIP_ARTHROPLASTY for d in state.record.diagnoses)
-    lines = []
-    for kind in kinds:
-        action, _ = TREATMENT[kind]
-        if kind is MassNature.BURSITIS and hip:
-            action += ", with orthopedic input (after hip arthroplasty)"
-        lines.append(f"- {_nature_text(kind).capitalize()}: {action}")
-    compressed = any(
-        sides_match(compression_side(c), n.side) for c in state.compression for n in natures
-    )
-    opening = (
-        "The iliac vein is compressed from outside."
-        if compressed
-        else "A characterized mass on the side of the swelling can compress the iliac vein."
-    )
-    detail = (
-        f"{opening} Extrinsic compression is treated at its cause; the NIVL stent work-up "
-        "does not apply.\n\n" + "\n".join(lines)
-    )
-    if any(k not in INFECTIVE for k in kinds):
-        detail += (
-            "\n\nOnly if the mass is not resectable and symptoms are severe may a temporizing "
-            "venous stent be discussed"
-            + (" (never for the abscess)." if any(k in INFECTIVE for k in kinds) else ".")
-        )
-    sources = list(dict.fromkeys(TREATMENT[k][1] for k in kinds))
-    summary = (
-        f"Iliac vein compression by {_nature_text(kinds[0])}: treat the cause"
-        if compressed
-        else f"{_nature_text(kinds[0]).capitalize()} may compress the iliac vein: treat the cause"
-    )
-    if len(kinds) > 1:
-        summary = "Extrinsic iliac vein compression: treat each cause (" + ", ".join(
-            _nature_text(k) for k in kinds
-        ) + ")"
-        if len(summary) >= 140:
-            summary = "Extrinsic iliac vein compression: treat the causes, not with a NIVL stent"
-    evidence = [evidence_of(f"{_nature_text(n.nature).capitalize()}", n) for n in natures]
-    evidence += [evidence_of("Iliac vein compression", c) for c in state.compression]
-    return Recommendation(
-        id="extrinsic-compression-treat-cause",
-        indicator=Indicator.WARNING,
-        summary=summary,
-        detail=detail,
-        evidence=tuple(dict.fromkeys(evidence)),
-        sources=tuple(sources),
-        suggestions=(ONCOLOGY_REFERRAL,) if MassNature.MALIGNANT in kinds else (),
-        selection="at-most-one",
-    )
-
-
 def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
     """`compression-without-symptoms` (S2).
 
@@ -525,17 +379,6 @@ def c_side_text(finding: Diagnosis | ImagingStudy) -> str:
 def _mass_text(mass: Diagnosis) -> str:
     where = "" if mass.side is Side.UNKNOWN else f" ({mass.side.value})"
     return f"Pelvic/iliac mass{where}"
-
-
-def _nature_text(nature: MassNature) -> str:
-    return {
-        MassNature.MALIGNANT: "a malignant mass",
-        MassNature.ABSCESS: "an abscess",
-        MassNature.HEMATOMA: "a hematoma",
-        MassNature.BURSITIS: "iliopsoas bursitis",
-        MassNature.DEGENERATIVE: "a degenerative disc/osteophyte",
-        MassNature.BENIGN_NEOPLASM: "a benign neoplasm",
-    }[nature]
 
 
 def swelling_evidence(swellings: tuple[Swelling, ...]) -> list[Evidence]:

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_hooks.service_catalog import get_service
-from fhir_mapping.draft_orders import parse_stent_size
+from fhir_mapping.stent_size import parse_stent_size
 from fixtures import orders
 from fixtures.build import prefetch_for
 from fixtures.fhir import Builder

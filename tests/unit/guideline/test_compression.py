@@ -5,8 +5,10 @@ from __future__ import annotations
 from cds_hooks.guideline.compression import (
     bilateral_edema_systemic_cause,
     compression_without_symptoms,
-    extrinsic_compression_treat_cause,
     ivus_before_intervention,
+)
+from cds_hooks.guideline.extrinsic import (
+    extrinsic_compression_treat_cause,
     mass_characterization,
 )
 from cds_hooks.guideline.findings import (

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cds_hooks.guideline.findings import DrugClass, OrderKind, Side, StentSite
-from fhir_mapping.draft_orders import UnsupportedDraftOrders, map_draft_orders, parse_stent_size
+from fhir_mapping.draft_orders import UnsupportedDraftOrders, map_draft_orders
+from fhir_mapping.stent_size import parse_stent_size
 
 SNOMED = "http://snomed.info/sct"
 CPT = "http://www.ama-assn.org/go/cpt"

@@ -21,7 +21,7 @@ from cds_hooks.guideline.findings import (
     Side,
     Waveform,
 )
-from fhir_mapping import reports
+from fhir_mapping import report_text, reports
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -198,7 +198,7 @@ def test_result_from_conclusion_code(conclusion_code: dict[str, Any], result: Re
     ],
 )
 def test_result_from_text(text: str, result: Result) -> None:
-    assert reports.result_from_text(text) is result
+    assert report_text.result_from_text(text) is result
     if text:  # an empty conclusion is not valid FHIR
         assert one(reports.convert(report(DUPLEX_LEFT, text)), ImagingStudy).result is result
 
@@ -298,7 +298,7 @@ def test_bilateral_with_one_side_named_keeps_other_side_negative_only_if_negativ
     ],
 )
 def test_waveform(text: str, waveform: Waveform | None) -> None:
-    assert reports.waveform_from_text(text) is waveform
+    assert report_text.waveform_from_text(text) is waveform
 
 
 def test_waveform_on_duplex_study() -> None:
@@ -403,7 +403,7 @@ def test_venography_percent_without_ivus_is_not_ivus_stenosis() -> None:
     ],
 )
 def test_lesion_behavior_text(text: str, behavior: Behavior | None) -> None:
-    assert reports.behavior_from_text(text) is behavior
+    assert report_text.behavior_from_text(text) is behavior
 
 
 def test_no_behavior_statement_is_unknown_never_fixed() -> None:
