@@ -23,7 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "",  # externally visible base URL (JWT aud check behind proxies)
     # A full prefetch of a long record (thousands of Observations, reports with attachments)
     # runs to several MB; a 413 there would silently cost the patient their decision support.
-    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # bytes; larger bodies get 413
+    # bytes; larger bodies get 413. 5 MB is the contract default (issue #2); a deployment whose
+    # EHR prefetches very long records raises it.
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
     "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
     "FHIR_REQUIRE_HTTPS": False,  # refuse http:// fhirServer URLs (set true in production)

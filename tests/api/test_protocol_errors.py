@@ -173,6 +173,16 @@ def test_body_over_the_limit_is_413(make_app: Callable[..., Flask]) -> None:
     assert client.post(SERVICE, json=pv_request()).status_code == 200
 
 
+def test_default_limit_is_5_mb(client: FlaskClient) -> None:
+    limit = 5 * 1024 * 1024
+    padding = "x" * (limit + 1)
+    body = pv_request(extension={"org.example.padding": padding})
+    assert_outcome(client.post(SERVICE, json=body), 413)
+    # Just under the limit is read (and answered normally).
+    under = pv_request(extension={"org.example.padding": "x" * (limit - 4096)})
+    assert client.post(SERVICE, json=under).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [

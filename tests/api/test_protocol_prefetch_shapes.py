@@ -267,7 +267,8 @@ def test_defaults_allow_long_records() -> None:
 
     assert DEFAULTS["FHIR_MAX_PAGES"] == 200
     assert DEFAULTS["FHIR_PAGE_SIZE"] == 100
-    assert DEFAULTS["MAX_CONTENT_LENGTH"] == 32 * 1024 * 1024
+    # Issue #2: "body over CDS_MAX_CONTENT_LENGTH (default 5 MB) -> 413".
+    assert DEFAULTS["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
 
 
 def test_total_fetch_budget_ends_a_slow_paged_search(
