@@ -2,7 +2,7 @@
 
     make bench                       # or: .venv/bin/python benchmarks/run.py --runs 30 [--cpu]
 
-Records: each Synthea patient of /work/shared/fhir-samples (700-2,300 resources), and a
+Records: each Synthea patient of ../shared/fhir-samples (700-2,300 resources), and a
 1,000- and a 10,000-resource record replicated from a pathway scenario plus Synthea resources
 (re-identified to one patient). Reports median and p95 wall time over N runs and the peak
 traced memory of one run. Target: median < 50 ms for 1,000 resources. Never asserted in tests.
@@ -29,8 +29,9 @@ import fhir_mapping  # noqa: E402
 from cds_hooks.guideline import evaluate_patient_view  # noqa: E402
 from cds_hooks.guideline.settings import GuidelineSettings  # noqa: E402
 from fixtures.loader import load_scenario  # noqa: E402
+from tests.shared_paths import FHIR_SAMPLES  # noqa: E402
 
-SAMPLES = Path("/work/shared/fhir-samples/synthea")
+SAMPLES = FHIR_SAMPLES / "synthea"
 TARGET_MS_1000 = 50.0
 SCENARIO = "pv-ivus-62-candidate"  # exercises most of the pathway
 

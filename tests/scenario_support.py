@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 from fhir.resources.R4B import get_fhir_model_class
 from werkzeug import Request, Response
 
+from tests.shared_paths import FHIR_SAMPLES
+
 TOPIC_SYSTEM = "urn:iliac-cds:recommendation"
 RANK = {"critical": 0, "warning": 1, "info": 2}
 PAGE_SIZE = 50  # small enough that the busy records need several searchset pages
-SAMPLES = Path("/work/shared/fhir-samples")
+SAMPLES = FHIR_SAMPLES
 
 
 def card_ids(cards: list[dict[str, Any]]) -> list[str]:

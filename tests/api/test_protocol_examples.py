@@ -26,8 +26,9 @@ from cds_hooks.models import (
     validate_outgoing,
 )
 from cds_hooks.service_catalog import PREFETCH_KEYS
+from tests.shared_paths import CDS_HOOKS_SPEC
 
-EXAMPLES = Path("/work/shared/cds-hooks-spec/examples")
+EXAMPLES = CDS_HOOKS_SPEC / "examples"
 SPEC = EXAMPLES / "spec-2.0.1"
 BINARIES = EXAMPLES / "official-binaries"
 HOOKS_LIBRARY = EXAMPLES / "hooks-library-1.0.1"

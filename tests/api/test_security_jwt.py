@@ -29,6 +29,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cds_hooks import create_app, observability, security
+from tests.shared_paths import CDS_HOOKS_SPEC
 
 ISS = "https://ehr.example.org"
 OTHER_ISS = "https://other-ehr.example.org"
@@ -41,7 +42,7 @@ FEEDBACK = "/cds-services/iliac-venous-pathway/feedback"
 FEEDBACK_SUMMARY = "/cds-services/iliac-venous-pathway/feedback/summary"
 LEEWAY = 60
 MIN_REFRESH = 30
-SPEC_EXAMPLE = Path("/work/shared/cds-hooks-spec/examples/spec-2.0.1/jwt-example-es384.json")
+SPEC_EXAMPLE = CDS_HOOKS_SPEC / "examples/spec-2.0.1/jwt-example-es384.json"
 
 
 class FakeClock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,13 +10,14 @@ import pytest
 from cds_hooks.guideline.findings import DrugClass, OrderKind, Side, StentSite
 from fhir_mapping.draft_orders import UnsupportedDraftOrders, map_draft_orders
 from fhir_mapping.stent_size import parse_stent_size
+from tests.shared_paths import CDS_HOOKS_SPEC
 
 SNOMED = "http://snomed.info/sct"
 CPT = "http://www.ama-assn.org/go/cpt"
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-HOOKS_EXAMPLES = Path("/work/shared/cds-hooks-spec/examples/hooks-library-1.0.1")
+HOOKS_EXAMPLES = CDS_HOOKS_SPEC / "examples/hooks-library-1.0.1"
 
 
 def cc(system: str, code: str, display: str = "") -> dict[str, Any]:

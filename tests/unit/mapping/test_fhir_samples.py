@@ -13,8 +13,9 @@ import pytest
 
 from cds_hooks.guideline.findings import Concept, PatientRecord
 from fhir_mapping import map_record
+from tests.shared_paths import FHIR_SAMPLES
 
-SAMPLES = Path("/work/shared/fhir-samples")
+SAMPLES = FHIR_SAMPLES
 FILES = sorted(SAMPLES.glob("*/*.json"))
 
 

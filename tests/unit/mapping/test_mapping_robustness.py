@@ -14,6 +14,7 @@ import pytest
 
 from cds_hooks.guideline.findings import Concept, PatientRecord, Side
 from fhir_mapping import conditions, fhir_types, map_record, observations, reports
+from tests.shared_paths import FHIR_SAMPLES
 
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 SCT = "http://snomed.info/sct"
@@ -165,7 +166,7 @@ def test_resource_of_another_patient_is_ignored() -> None:
 # ---------------------------------------------------------------- validation shortcut
 
 
-SAMPLES = Path("/work/shared/fhir-samples")
+SAMPLES = FHIR_SAMPLES
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 
 

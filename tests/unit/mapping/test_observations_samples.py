@@ -13,8 +13,9 @@ import pytest
 from cds_hooks.guideline.findings import Measure, Measurement, Swelling
 from fhir_mapping import observations, reports
 from fhir_mapping.draft_orders import UnsupportedDraftOrders, map_draft_orders
+from tests.shared_paths import FHIR_SAMPLES
 
-SAMPLES = Path("/work/shared/fhir-samples")
+SAMPLES = FHIR_SAMPLES
 FILES = sorted(SAMPLES.rglob("*.json"))
 
 
