@@ -40,6 +40,7 @@ from cds_hooks.guideline.findings import (
 from . import report_text, units
 from . import text as clinical_text
 from .fhir_types import (
+    CPT,
     ICD10CM,
     LOCAL_OBSERVATION,
     LOINC,
@@ -57,6 +58,7 @@ from .fhir_types import (
     validate,
 )
 from .laterality import side_from, swollen_side_from_text
+from .reports import not_a_leg_or_pelvic_study
 from .terminology import conditions as condition_vs
 from .terminology import imaging as imaging_vs
 from .terminology import observations as vs
@@ -121,6 +123,7 @@ _RELEVANT_CODES: dict[str, frozenset[str]] = {
     LOCAL_OBSERVATION: vs.LOCAL_CODES,
     SNOMED: condition_vs.SWELLING.snomed | imaging_vs.CT_VENOGRAPHY_SNOMED,
     ICD10CM: condition_vs.SWELLING.icd10,
+    CPT: imaging_vs.DUPLEX_CPT,
 }
 # Applied to lower-cased text: a case-insensitive alternation is several times slower.
 _RELEVANT_TEXT = re.compile(
@@ -280,7 +283,12 @@ def convert_model(model: Any) -> list[Finding]:
     loinc = {code for system, code in obs.codes if system == LOINC}
     found: list[Finding] = []
     found.extend(_measurements(obs, loinc))
-    if loinc & (imaging_vs.DUPLEX_LOINC | imaging_vs.MR_VENOGRAPHY_LOINC) or (
+    # Input profile: "venous duplex result | DiagnosticReport (or Observation) with code LOINC
+    # [...], CPT 93970/93971" -- CPT also covers the arms, so a non-leg code text is no leg study.
+    cpt_duplex = bool(
+        obs.codes & {(CPT, c) for c in imaging_vs.DUPLEX_CPT}
+    ) and not not_a_leg_or_pelvic_study(obs.code_text)
+    if cpt_duplex or loinc & (imaging_vs.DUPLEX_LOINC | imaging_vs.MR_VENOGRAPHY_LOINC) or (
         obs.codes & {(SNOMED, c) for c in imaging_vs.CT_VENOGRAPHY_SNOMED}
     ):
         found.extend(_imaging(obs))
@@ -415,6 +423,13 @@ def _pregnancy(model: Any) -> float | None:
     if any(system == SNOMED and code in vs.NOT_PREGNANT_ANSWERS for system, code in answer) or (
         (LOINC, "LA26683-5") in answer
     ):
+        return 0.0
+    # An uncoded answer ("Pregnant", "Not pregnant", valueString): read negation-aware; a
+    # hedged or unknown answer ("possibly pregnant", "unknown") stays unknown.
+    text = concept_text(get(model, "valueCodeableConcept")) or str(get(model, "valueString") or "")
+    if clinical_text.affirmed(text, ("pregnant",)):
+        return 1.0
+    if clinical_text.negated(text, ("pregnant",)):
         return 0.0
     return None
 

@@ -233,8 +233,26 @@ def _cfv_finding(
     def of_leg(s: Side) -> bool:
         return s is Side.BILATERAL if side is Side.UNKNOWN else covers(s, side)
 
+    def duplex_side_on(w: DopplerWaveform) -> Side:
+        # Catalog: CFV Doppler non-phasic "on any duplex". A waveform Observation charted
+        # without a side on the day of a duplex of one side is that duplex's finding; with no
+        # such duplex, or duplexes of several sides that day, the side stays unknown.
+        if w.side is not Side.UNKNOWN or w.when is None:
+            return w.side
+        sides = {
+            i.side
+            for i in record.imaging
+            if i.modality is Modality.DUPLEX
+            and i.side is not Side.UNKNOWN
+            and i.when is not None
+            and i.when.date() == w.when.date()
+        }
+        return sides.pop() if len(sides) == 1 else Side.UNKNOWN
+
     findings: list[DopplerWaveform | ImagingStudy] = [
-        w for w in record.waveforms if of_leg(w.side) and within(w.when, as_of, days=days)
+        w
+        for w in record.waveforms
+        if of_leg(duplex_side_on(w)) and within(w.when, as_of, days=days)
     ]
     findings += [
         i

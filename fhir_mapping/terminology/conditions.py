@@ -187,10 +187,11 @@ SIMPLE: dict[Concept, ValueSet] = {
     Concept.SHOCK: ValueSet(snomed=codes("27942005"), icd10_prefixes=icd_prefixes("R57")),
 }
 
-# Pregnancy: Z33.1, supervision O09.x, weeks Z3A.x and conditions of pregnancy O00-O48; the
-# puerperium (O85-O92, incl. O87.x) is after delivery and not pregnancy.
+# Pregnancy: Z33.1, supervision O09.x (high-risk) and Z34.x (normal), weeks Z3A.x and
+# conditions of pregnancy O00-O48; the puerperium (O85-O92, incl. O87.x) is after delivery and
+# not pregnancy. Pregnancy only narrows imaging to MR without contrast, so erring wide is safe.
 PREGNANCY = ValueSet(
     snomed=codes("77386006", "72892002"),
     icd10=icd("Z33.1"),
-    icd10_prefixes=(*icd_prefixes("O09", "Z3A"), *icd_range("O", 0, 48)),
+    icd10_prefixes=(*icd_prefixes("O09", "Z34", "Z3A"), *icd_range("O", 0, 48)),
 )

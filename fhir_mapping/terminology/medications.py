@@ -53,6 +53,7 @@ DRUGS: tuple[Drug, ...] = (
     Drug("tenecteplase", _T, "", ("tnkase",)),
     Drug("urokinase", _T, "", ("kinlytic",)),
     Drug("reteplase", _T, "", ("retavase",)),
+    Drug("streptokinase", _T, "", ("streptase",)),
     # edema-causing drugs
     Drug("amlodipine", _E, "17767", ("norvasc",)),
     Drug("nifedipine", _E, "7417", ("procardia", "adalat")),

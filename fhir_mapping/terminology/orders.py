@@ -8,13 +8,16 @@ from cds_hooks.guideline.findings import Side
 from . import ValueSet, codes, icd, icd_prefixes
 
 # ---------------------------------------------------------------- stents
-# ICD-10-PCS dilation of an iliac vein with an intraluminal device: the code names the vein
-# and its side (C right / D left common iliac, F right / G left external iliac).
+# ICD-10-PCS dilation of an iliac or femoral vein with an intraluminal device: the code names
+# the vein and its side (C right / D left common iliac, F right / G left external iliac,
+# M right / N left femoral). Catalog scope: "a venous stent of the iliac/femoral veins".
 ILIAC_STENT_PCS: dict[str, Side] = {
     "067C3DZ": Side.RIGHT,
     "067D3DZ": Side.LEFT,
     "067F3DZ": Side.RIGHT,
     "067G3DZ": Side.LEFT,
+    "067M3DZ": Side.RIGHT,
+    "067N3DZ": Side.LEFT,
 }
 VENOUS_STENT_CPT = codes("37238", "37239")
 STENT_SNOMED = codes("65818007", "706178002")  # stent, venous stent
@@ -34,6 +37,9 @@ OTHER_SITE_TEXT = (
     "colonic", "duodenal", "pancreatic", "vertebral", "subclavian", "jugular", "brachiocephalic",
     "vena cava", "ivc", "svc", "portal", "tips", "intracranial", "aortic", "aorta", "popliteal",
     "tibial", "dialysis", "fistula", "av graft", "pulmonary",
+    # Catalog: "a stent order while the patient has iliac context and no other site named".
+    "saphenous", "ovarian", "gonadal", "hepatic", "mesenteric", "splenic", "axillary",
+    "cephalic", "basilic", "innominate",
 )  # fmt: skip
 
 # DeviceRequest / Device parameters.

@@ -171,6 +171,28 @@ def test_pelvic_imaging_for_non_phasic_cfv() -> None:
 
 
 @pytest.mark.parametrize(
+    ("waveform_days", "fires"),
+    [(5, True), (6, False), (4, False)],
+    ids=["same-day-as-the-left-duplex", "day-before", "day-after"],
+)
+def test_unsided_cfv_waveform_takes_the_side_of_that_days_duplex(
+    waveform_days: int, fires: bool
+) -> None:
+    # "CFV Doppler non-phasic on any duplex": charted without a side on the day of the left
+    # duplex it is that duplex's finding; on another day its side stays unknown (silent).
+    state = state_of(
+        record(
+            swellings=[swelling(Side.LEFT, 10, Extent.LIMITED)],
+            imaging=[study(days=5)],
+            waveforms=[
+                DopplerWaveform(Waveform.NON_PHASIC, Side.UNKNOWN, study(days=waveform_days).when)
+            ],
+        )
+    )
+    assert (pelvic_venous_imaging(state) is not None) is fires
+
+
+@pytest.mark.parametrize(
     ("imaging", "fires"),
     [
         ([study(Modality.CT_VENOGRAPHY, Side.UNKNOWN, 4)], False),
