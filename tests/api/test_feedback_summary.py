@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from cds_hooks import create_app, pathway, service_catalog, store
 from cds_hooks.config import ConfigError
@@ -22,33 +21,6 @@ SERVICE = "iliac-venous-pathway"
 SUMMARY = f"/cds-services/{SERVICE}/feedback/summary"
 FEEDBACK = f"/cds-services/{SERVICE}/feedback"
 TOPIC = "urn:iliac-cds:recommendation"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> str:
-    url = os.environ.get("CDS_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL variant: set CDS_TEST_POSTGRES_URL (.ci/run does) to run it")
-    engine = store.build_engine(store.normalise_url(url))
-    store.drop_schema(engine)  # the app creates the current schema from scratch
-    engine.dispose()
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'summary.sqlite'}"
-    url: str = request.getfixturevalue("postgres_url")
-    engine = store.build_engine(store.normalise_url(url))
-    with engine.begin() as connection:  # each test starts empty; TRUNCATE is cheap, DDL is not
-        existing = [
-            t.name for t in store.metadata.sorted_tables if inspect(connection).has_table(t.name)
-        ]
-        if existing:
-            connection.execute(text(f"TRUNCATE {', '.join(existing)}"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture
