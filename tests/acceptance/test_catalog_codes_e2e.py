@@ -41,7 +41,6 @@ from tests.acceptance.support_nivl import (
     at,
     coding,
     concept,
-    make_client,
     patient,
     post,
 )
@@ -371,9 +370,6 @@ def test_duplex_completeness_codes(tmp_path: Path, loinc: str, complete: bool) -
 # ---- stent in place: other antithrombotic indications, prior VTE, surveillance -----------------
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def stented(key: str) -> Builder:

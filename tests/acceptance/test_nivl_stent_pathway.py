@@ -3,8 +3,6 @@ endpoint, with records shaped the way EHRs send them (recommendations.md v2.1)."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -20,19 +18,12 @@ from tests.acceptance.support_nivl import (
     ids,
     ivus_obs,
     ivus_report,
-    make_client,
     nivl_workup,
     patient,
     post,
     qty,
     text_of,
 )
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
-
 
 NIVL_IDS = {"nivl-stent-candidate", "nivl-stent-criteria-incomplete", "nivl-stent-not-indicated"}
 

@@ -3,8 +3,6 @@ symptoms, masses and extrinsic compression through the patient-view endpoint."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -21,18 +19,12 @@ from tests.acceptance.support_nivl import (
     concept,
     ids,
     ivus_obs,
-    make_client,
     nivl_workup,
     patient,
     post,
     site,
     text_of,
 )
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def pre_ivus(key: str, *, labs: bool = True, qol: bool = True, gender: str = "female"):

@@ -3,7 +3,6 @@ stenting, in EHR shapes (codes only, text only, product codes, statements)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from tests.acceptance.support_nivl import (
     coding,
     concept,
     ids,
-    make_client,
     patient,
     post,
     qty,
@@ -31,9 +29,6 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def med(text: str, *, code: str | None = None, dose: float | None = None,

@@ -3,7 +3,6 @@ antithrombotics after stenting, with draft orders shaped the way EHRs send them.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from tests.acceptance.support_nivl import (
     ids,
     ivus_obs,
     ivus_report,
-    make_client,
     nivl_workup,
     patient,
     post,
@@ -36,9 +34,6 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def confirmed(key: str, ref_mm: float = 13):

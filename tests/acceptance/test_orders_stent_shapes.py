@@ -3,7 +3,6 @@ ServiceRequest detail, several stents, the other side) through order-sign/order-
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from tests.acceptance.support_nivl import (
     concept,
     ids,
     ivus_obs,
-    make_client,
     nivl_workup,
     patient,
     post,
@@ -27,9 +25,6 @@ from tests.acceptance.support_nivl import (
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def confirmed(key: str):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,6 @@ from tests.acceptance.support_nivl import (
     concept,
     ids,
     ivus_obs,
-    make_client,
     nivl_workup,
     patient,
     post,
@@ -39,9 +37,6 @@ CPT = "http://www.ama-assn.org/go/cpt"
 URN = "urn:uuid:1b3c5e6a-0000-4000-8000-000000000001"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def confirmed(key: str) -> Builder:

@@ -3,8 +3,6 @@ findings at once, conflicting or duplicated records, suppression between cards."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -19,7 +17,6 @@ from tests.acceptance.support_nivl import (
     coding,
     concept,
     ids,
-    make_client,
     nivl_workup,
     patient,
     post,
@@ -30,9 +27,6 @@ from tests.acceptance.support_nivl import (
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    return make_client(tmp_path)
 
 
 def _text(cards: list) -> str:
