@@ -7,7 +7,8 @@ owns in its `init_app` and raises `ConfigError` naming the environment variable.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -30,8 +31,14 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
     "FHIR_REQUIRE_HTTPS": False,  # refuse http:// fhirServer URLs (set true in production)
     "FHIR_CONNECT_TIMEOUT": 3.05,  # seconds
-    "FHIR_READ_TIMEOUT": 10.0,  # seconds
-    "FHIR_TOTAL_TIMEOUT": 30.0,  # seconds for all fallback fetches of one call
+    # EHRs give a hook a few seconds: the 412 must reach them before they give up on us, and
+    # before gunicorn's worker timeout (gunicorn.conf.py) fires.
+    "FHIR_READ_TIMEOUT": 3.0,  # seconds without a byte from the FHIR server
+    "FHIR_TOTAL_TIMEOUT": 5.0,  # wall-clock seconds for all fallback fetches of one call
+    "FHIR_MAX_RESPONSE_BYTES": 32 * 1024 * 1024,  # one answer, counted after decompression
+    "FHIR_MAX_RESOURCES": 50_000,  # resources one call may accumulate from fallback fetches
+    # `*` (any origin; loopback only with CDS_REQUIRE_JWT=false) or comma-separated origins.
+    "FHIR_ALLOWED_ORIGINS": "*",
     # A real record holds 1,500+ Observations and some servers page 20 per result; 20 pages
     # would turn such a patient into a 412. 200 pages x FHIR_PAGE_SIZE still bounds the work.
     "FHIR_MAX_PAGES": 200,  # searchset pages followed per query
@@ -85,3 +92,33 @@ def as_number(app: Flask, key: str, *, minimum: float = 0) -> float:
     if number < minimum:
         raise ConfigError(f"{env_name(key)} must be >= {minimum}, got {value!r}")
     return number
+
+
+class Origin(NamedTuple):
+    scheme: str
+    host: str  # lower case; IPv6 without brackets
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def parse_origin(value: str, *, path_allowed: bool = False) -> Origin:
+    """`scheme://host[:port]` (default port filled in); ValueError naming what is wrong."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{value!r} is not a scheme://host[:port] origin") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s)://host[:port] origin")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{value!r} carries credentials")
+    if not path_allowed and (parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise ValueError(f"{value!r} has a path; give only scheme://host[:port]")
+    return Origin(scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme])

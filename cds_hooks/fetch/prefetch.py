@@ -14,7 +14,7 @@ import contextvars
 import logging
 import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -22,8 +22,11 @@ from urllib.parse import quote
 from flask import Flask
 
 from cds_hooks.errors import ApiError
+from cds_hooks.fetch import fhir_client
 from cds_hooks.fetch.fhir_client import FhirClient, FhirFetchError, next_link
+from cds_hooks.fetch.origins import OriginPolicy, OriginRefused
 from cds_hooks.fetch.patient_data import PatientData
+from cds_hooks.fetch.transport import CallBudget
 from cds_hooks.service_catalog import ServiceDefinition
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,8 @@ _USER_TOKENS = {
 }
 
 
-_ABSENT: Any = object()  # a prefetch key the client did not send
+_ABSENT: Any = object()
+_ABORT_GRACE_SECONDS = 0.2  # a prefetch key the client did not send
 
 
 class UnresolvableTemplate(ValueError):
@@ -74,17 +78,39 @@ def _is_operation_outcome(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
 
 
+def _entries(bundle: dict[str, Any]) -> list[Any] | None:
+    """A Bundle's entries; None when `entry` is not a list (a malformed Bundle)."""
+    entries = bundle.get("entry")
+    if entries is None:
+        return []
+    return entries if isinstance(entries, list) else None
+
+
+def _outcome_fails(outcome: dict[str, Any]) -> bool:
+    """An OperationOutcome reporting an error; a malformed one (`"issue": 5`) counts as
+    failed too: it cannot be read as a clean result."""
+    issues = outcome.get("issue")
+    if not isinstance(issues, list):
+        return True
+    return any(
+        not isinstance(issue, dict) or issue.get("severity") in {"error", "fatal"}
+        for issue in issues
+    )
+
+
 def search_failed(bundle: Any) -> bool:
     """A searchset that carries an OperationOutcome entry of severity error/fatal: the server
-    (or the EHR's prefetch) says the result is incomplete. Warnings and information are not."""
+    (or the EHR's prefetch) says the result is incomplete. Warnings and information are not.
+    A Bundle whose structure cannot be read (`entry` not a list) has failed as well."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return False
-    for entry in bundle.get("entry") or []:
+    entries = _entries(bundle)
+    if entries is None:
+        return True
+    for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if _is_operation_outcome(resource):
-            for issue in resource.get("issue") or []:
-                if isinstance(issue, dict) and issue.get("severity") in {"error", "fatal"}:
-                    return True
+        if _is_operation_outcome(resource) and _outcome_fails(resource):
+            return True
     return False
 
 
@@ -93,7 +119,7 @@ def flatten(key: str, value: dict[str, Any]) -> list[dict[str, Any]]:
     if value.get("resourceType") != "Bundle":
         return [value]
     resources: list[dict[str, Any]] = []
-    for entry in value.get("entry") or []:
+    for entry in _entries(value) or []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue
@@ -118,19 +144,42 @@ class HookCall(Protocol):
     def access_token(self) -> str | None: ...
 
 
-def _unavailable(key: str, reason: str, code: str = "incomplete") -> ApiError:
-    return ApiError(412, f"prefetch '{key}' unavailable: {reason}", code)
+def _unavailable(key: str, error: FhirFetchError) -> ApiError:
+    # Network failures all read the same to the caller (no port scanning through us); the
+    # code is "incomplete" for the same reason. The log has the reason.
+    if error.public:
+        return ApiError(412, f"prefetch '{key}' unavailable: {error.reason}", error.code)
+    return ApiError(412, f"prefetch '{key}' {fhir_client.NOT_FETCHED}", "incomplete")
+
+
+def _client(
+    app: Flask, request: HookCall, policy: OriginPolicy | None
+) -> tuple[FhirClient | None, CallBudget | None]:
+    if not request.fhirServer:
+        return None, None
+    policy = policy or fhir_client.base_policy(app)
+    try:
+        policy.check_url(request.fhirServer)
+    except OriginRefused as exc:
+        raise ApiError(
+            400,
+            f"fhirServer is not an allowed FHIR server: {exc} (see {policy.setting})",
+            "security",
+        ) from None
+    budget = fhir_client.new_budget(app, policy)
+    return FhirClient.for_app(app, request.fhirServer, request.access_token, budget), budget
 
 
 def resolve(
-    app: Flask, service: ServiceDefinition, request: HookCall, context: Mapping[str, Any]
+    app: Flask,
+    service: ServiceDefinition,
+    request: HookCall,
+    context: Mapping[str, Any],
+    policy: OriginPolicy | None = None,
 ) -> PatientData:
+    """`policy`: where this call may fetch from (the app's setting narrowed for the caller)."""
     prefetch = request.prefetch or {}
-    client = (
-        FhirClient.for_app(app, request.fhirServer, request.access_token)
-        if request.fhirServer
-        else None
-    )
+    client, budget = _client(app, request, policy)
     jobs: dict[str, Callable[[], list[dict[str, Any]]]] = {}
     for key, template in service.prefetch.items():
         given = prefetch.get(key, _ABSENT)
@@ -148,13 +197,13 @@ def resolve(
         else:
             raise ApiError(400, f"prefetch.{key} must be a FHIR resource or null", "invalid")
 
-    outcomes = _run(jobs, int(app.config.get("FHIR_PARALLEL_FETCHES", 1)))
+    outcomes = _run(jobs, int(app.config.get("FHIR_PARALLEL_FETCHES", 1)), budget)
     resources: list[dict[str, Any]] = []
     for key in jobs:  # template order, whatever order the fetches finished in
         outcome = outcomes[key]
         if isinstance(outcome, FhirFetchError):
             logger.warning("prefetch %s: %s", key, outcome.reason)
-            raise _unavailable(key, outcome.reason, outcome.code)
+            raise _unavailable(key, outcome)
         resources.extend(outcome)
     return PatientData(resources=resources, retrieved=frozenset(jobs))
 
@@ -187,20 +236,43 @@ def _attempt(job: Callable[[], list[dict[str, Any]]]) -> _Outcome:
 
 
 def _run(
-    jobs: Mapping[str, Callable[[], list[dict[str, Any]]]], workers: int
+    jobs: Mapping[str, Callable[[], list[dict[str, Any]]]],
+    workers: int,
+    budget: CallBudget | None,
 ) -> dict[str, _Outcome]:
     """Run the jobs, fetches side by side: the spec asks for answers in about 500 ms, and eleven
-    sequential round trips to an EHR would not make it."""
-    if workers <= 1 or len(jobs) <= 1:
+    sequential round trips to an EHR would not make it.
+
+    With a FHIR client the jobs always run in threads, so that this (the request) thread can
+    stop waiting at the deadline whatever the network does: it then aborts the call's sockets
+    and answers. Without one, nothing touches the network and the jobs run here.
+    """
+    if budget is None:
         return {key: _attempt(job) for key, job in jobs.items()}
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))))
+    try:
         # Each task gets its own copy of the context, so that the Flask app/request context
         # (metrics, log correlation on hookInstance) is visible in the worker thread.
         futures = {
             key: pool.submit(contextvars.copy_context().run, _attempt, job)
             for key, job in jobs.items()
         }
-        return {key: future.result() for key, future in futures.items()}
+        wait(futures.values(), timeout=max(0.0, budget.remaining()))
+        if not all(future.done() for future in futures.values()):
+            budget.abort()
+            # The aborted reads end within moments; a short grace lets their own (more
+            # precise) errors win, but the answer never waits on a stuck thread.
+            wait(futures.values(), timeout=_ABORT_GRACE_SECONDS)
+        return {
+            key: future.result()
+            if future.done()
+            else FhirFetchError(
+                "FHIR fetches took longer than CDS_FHIR_TOTAL_TIMEOUT", code="timeout"
+            )
+            for key, future in futures.items()
+        }
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def with_page_size(url: str, page_size: int) -> str:
@@ -224,21 +296,32 @@ def _fetch(
     page_size: int = 100,
 ) -> list[dict[str, Any]]:
     if client is None:
-        raise FhirFetchError("not prefetched and no fhirServer given")
+        raise FhirFetchError("not prefetched and no fhirServer given", public=True)
     try:
         url = render_template(template, context)
     except UnresolvableTemplate as exc:
-        raise FhirFetchError(f"template token {exc.args[0]!r} has no value") from None
+        raise FhirFetchError(f"template token {exc.args[0]!r} has no value", public=True) from None
     if _is_search(template):
         resources: list[dict[str, Any]] = []
         for bundle in client.search(with_page_size(url, page_size)):
             _require_complete(bundle)
-            resources.extend(flatten(key, bundle))
+            resources.extend(_kept(client, flatten(key, bundle)))
         return resources
     resource = client.read(url)
     if _is_operation_outcome(resource):
         raise FhirFetchError("FHIR server answered with an OperationOutcome")
-    return flatten(key, resource)
+    if search_failed(resource):
+        raise FhirFetchError("the FHIR server reported an error inside the result")
+    return _kept(client, flatten(key, resource))
+
+
+def _kept(client: FhirClient, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bound what one call holds in memory, whatever the pages and keys add up to."""
+    if not client.budget.take_resources(len(resources)):
+        raise FhirFetchError(
+            "more resources than CDS_FHIR_MAX_RESOURCES for one call", code="too-costly"
+        )
+    return resources
 
 
 def _require_complete(bundle: dict[str, Any]) -> None:
@@ -252,9 +335,11 @@ def _complete(key: str, given: dict[str, Any], client: FhirClient | None) -> lis
     if client is None:
         # The client paginated the prefetch; without fhirServer the rest cannot be had, and a
         # partial record is not a safe basis for a card.
-        raise FhirFetchError("prefetched Bundle has more pages and no fhirServer was given")
+        raise FhirFetchError(
+            "prefetched Bundle has more pages and no fhirServer was given", public=True
+        )
     resources: list[dict[str, Any]] = []
     for bundle in client.continue_search(given):
         _require_complete(bundle)
-        resources.extend(flatten(key, bundle))
+        resources.extend(_kept(client, flatten(key, bundle)))
     return resources

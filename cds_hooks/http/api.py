@@ -7,6 +7,7 @@ pathway. Every card leaving here has been through the strict response model.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -17,10 +18,11 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from cds_hooks import pathway, service_catalog
-from cds_hooks.config import as_bool, as_number
+from cds_hooks import pathway, security, service_catalog
+from cds_hooks.config import Origin, as_bool, as_number, parse_origin
 from cds_hooks.errors import ApiError
 from cds_hooks.fetch import fhir_client, prefetch
+from cds_hooks.fetch.origins import OriginPolicy
 from cds_hooks.http.models import (
     CONTEXT_MODELS,
     CdsRequest,
@@ -135,6 +137,30 @@ def _parse_request(
     return cds_request, context.model_dump(exclude_none=True)
 
 
+def _fetch_policy() -> OriginPolicy:
+    """Where this call may fetch from: the app's setting, narrowed to the verified issuer's
+    `fhirServers`, never the service itself (by name, or by local address and port)."""
+    own: set[Origin] = set()
+    for url in (request.host_url, current_app.config.get("PUBLIC_BASE_URL") or ""):
+        with contextlib.suppress(ValueError):
+            own.add(parse_origin(url, path_allowed=True))
+    ports: set[int] = set()
+    ips: set[str] = set()
+    with contextlib.suppress(ValueError, TypeError):
+        ports.add(int(request.environ.get("SERVER_PORT", "")))
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    with contextlib.suppress(OSError, AttributeError, IndexError, TypeError):
+        local = sock.getsockname()
+        ips.add(str(local[0]))
+        ports.add(int(local[1]))
+    return fhir_client.base_policy(current_app).for_call(
+        own_origins=frozenset(own),
+        own_ports=frozenset(ports),
+        own_ips=frozenset(ips),
+        issuer_origins=security.caller_fhir_servers(),
+    )
+
+
 def _now() -> datetime:
     clock = current_app.config.get("NOW")
     return clock() if callable(clock) else datetime.now(UTC)
@@ -157,7 +183,9 @@ def invoke(service_id: str) -> ResponseReturnValue:
     cds_request, context = _parse_request(body, service)
     g.hook_instance = cds_request.hookInstance
 
-    data = prefetch.resolve(current_app._get_current_object(), service, cds_request, context)
+    data = prefetch.resolve(
+        current_app._get_current_object(), service, cds_request, context, _fetch_policy()
+    )
     try:
         cards = pathway.run_service(
             service.id, context, data, as_of=_now(), config=current_app.config

@@ -4,6 +4,7 @@
 from cds_hooks.security.jwt_check import (
     EXTENSION,
     REJECTION_MESSAGE,
+    caller_fhir_servers,
     init_app,
     verified_claims,
     verify_request_token,
@@ -12,6 +13,7 @@ from cds_hooks.security.jwt_check import (
 __all__ = [
     "EXTENSION",
     "REJECTION_MESSAGE",
+    "caller_fhir_servers",
     "init_app",
     "verified_claims",
     "verify_request_token",

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
-from cds_hooks.config import ConfigError, as_bool, as_number, env_name
+from cds_hooks.config import ConfigError, Origin, as_bool, as_number, env_name, parse_origin
 from cds_hooks.security.jwks import KeySource, RemoteKeys, StaticKeys
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-ISSUER_FIELDS = frozenset({"jku", "jwks", "tenants"})
+ISSUER_FIELDS = frozenset({"jku", "jwks", "tenants", "fhirServers"})
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class TrustedIssuer:
     jku: str | None  # the only `jku` header value accepted from this issuer
     keys: KeySource
     tenants: frozenset[str] | None  # None: the issuer is not multi-tenant, `tenant` is ignored
+    # The FHIR origins this EHR's calls may name as fhirServer (narrows
+    # CDS_FHIR_ALLOWED_ORIGINS); None: no narrowing.
+    fhir_servers: frozenset[Origin] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,6 @@ class JwtSettings:
     # longer-lived token would be a long-lived replayable credential and would keep its jti row
     # that long, so it is refused; this bounds the replay store by call rate x lifetime.
     max_lifetime_seconds: float = 3600.0
-
 
 
 def load_settings(app: Flask) -> JwtSettings:
@@ -116,7 +118,27 @@ def _issuer(name: str, iss: Any, entry: Any, remote: dict[str, Any]) -> TrustedI
         isinstance(tenants, list) and tenants and all(isinstance(t, str) and t for t in tenants)
     ):
         raise ConfigError(f"{where}.tenants must be a non-empty list of strings")
-    return TrustedIssuer(iss, jku, keys, frozenset(tenants) if tenants is not None else None)
+    return TrustedIssuer(
+        iss,
+        jku,
+        keys,
+        frozenset(tenants) if tenants is not None else None,
+        _fhir_servers(where, entry.get("fhirServers")),
+    )
+
+
+def _fhir_servers(where: str, value: Any) -> frozenset[Origin] | None:
+    if value is None:
+        return None
+    if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{where}.fhirServers must be a non-empty list of scheme://host[:port]")
+    origins = set()
+    for item in value:
+        try:
+            origins.add(parse_origin(item))
+        except ValueError as exc:
+            raise ConfigError(f"{where}.fhirServers: {exc}") from None
+    return frozenset(origins)
 
 
 def _is_http_url(value: str) -> bool:

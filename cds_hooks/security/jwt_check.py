@@ -21,7 +21,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from cds_hooks import observability
-from cds_hooks.config import env_name
+from cds_hooks.config import Origin, env_name
 from cds_hooks.errors import error_response
 from cds_hooks.security.issuers import JwtSettings, TrustedIssuer, load_settings
 from cds_hooks.security.jwks import JwksUnavailable, TrustedKey
@@ -78,6 +78,17 @@ def init_app(app: Flask) -> None:
 def verified_claims() -> dict[str, Any] | None:
     """The verified JWT claims of the current request (None when verification is disabled)."""
     return g.get("cds_jwt_claims")
+
+
+def caller_fhir_servers() -> frozenset[Origin] | None:
+    """The `fhirServers` configured for the verified issuer of the current request, if any:
+    a call from one EHR may not make us fetch from another EHR's (or anyone's) server."""
+    claims = verified_claims()
+    if not claims:
+        return None
+    settings: JwtSettings = current_app.extensions[EXTENSION]
+    issuer = settings.issuers.get(claims.get("iss"))  # type: ignore[arg-type]
+    return issuer.fhir_servers if issuer is not None else None
 
 
 def _authenticate() -> Response | None:

@@ -228,6 +228,8 @@ def test_paginated_prefetch_bundle_is_completed_through_fhir_server(
 def failing_fetch(
     client: FlaskClient, base_url: str, caplog: pytest.LogCaptureFixture
 ) -> tuple[int, str]:
+    """Status and what was said about the failure: the caller only learns the key "could not
+    be fetched" (issue 15: no port scanning through us); the reason is in the log."""
     prefetch: dict[str, Any] = dict.fromkeys(PREFETCH_KEYS)
     del prefetch["conditions"]
     prefetch["patient"] = PATIENT
@@ -238,7 +240,11 @@ def failing_fetch(
     assert TOKEN not in caplog.text
     assert TOKEN not in text
     assert response.mimetype == "application/json"
-    return response.status_code, json.loads(text)["issue"][0]["diagnostics"]
+    diagnostics = json.loads(text)["issue"][0]["diagnostics"]
+    if response.status_code == 412:
+        assert diagnostics == "prefetch 'conditions' could not be fetched"
+        assert json.loads(text)["issue"][0]["code"] == "incomplete"
+    return response.status_code, f"{diagnostics}\n{caplog.text}"
 
 
 @pytest.mark.parametrize(
@@ -356,7 +362,11 @@ def test_next_link_to_another_origin_never_gets_the_token(
 
 
 def test_too_many_pages_is_412_not_a_silent_truncation(
-    make_app: Callable[..., Flask], fhir: HTTPServer, base_url: str, received: list[PatientData]
+    make_app: Callable[..., Flask],
+    fhir: HTTPServer,
+    base_url: str,
+    received: list[PatientData],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = make_app(FHIR_MAX_PAGES=2).test_client()
     for page in (1, 2, 3):
@@ -376,13 +386,18 @@ def test_too_many_pages_is_412_not_a_silent_truncation(
     del prefetch["conditions"]
     response = client.post(SERVICE, json=request_body(base_url, prefetch))
     assert response.status_code == 412
-    assert "more than 2 pages" in response.get_json()["issue"][0]["diagnostics"]
+    assert "could not be fetched" in response.get_json()["issue"][0]["diagnostics"]
+    assert "more than 2 pages" in caplog.text  # the reason: to the log only (issue 15)
     assert len(fhir.log) == 2
     assert received == []
 
 
 def test_paging_loop_is_412(
-    client: FlaskClient, fhir: HTTPServer, base_url: str, received: list[PatientData]
+    client: FlaskClient,
+    fhir: HTTPServer,
+    base_url: str,
+    received: list[PatientData],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     fhir.expect_request("/fhir/Condition").respond_with_json(
         searchset({"resourceType": "Condition", "id": "c"}, next_url="Condition?patient=p-1&x=1")
@@ -392,7 +407,8 @@ def test_paging_loop_is_412(
     del prefetch["conditions"]
     response = client.post(SERVICE, json=request_body(base_url, prefetch))
     assert response.status_code == 412
-    assert "loops" in response.get_json()["issue"][0]["diagnostics"]
+    assert "could not be fetched" in response.get_json()["issue"][0]["diagnostics"]
+    assert "loops" in caplog.text  # the reason: to the log only (issue 15)
 
 
 def test_one_session_is_shared_and_refuses_cookies(

@@ -239,14 +239,20 @@ def test_error_outcome_in_our_own_search_is_412(
 
 
 def test_page_cap_still_bounds_the_work(
-    make_app: Any, httpserver: HTTPServer, paged: PagedServer, received: list[PatientData]
+    make_app: Any,
+    httpserver: HTTPServer,
+    paged: PagedServer,
+    received: list[PatientData],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     app: Flask = make_app(FHIR_MAX_PAGES=24)
     prefetch = full_prefetch()
     del prefetch["conditions"]
     response = app.test_client().post(SERVICE, json=body(prefetch, httpserver.url_for("/fhir")))
     assert response.status_code == 412
-    assert "more than 24 pages" in response.get_json()["issue"][0]["diagnostics"]
+    # The caller learns only that the key could not be fetched (issue 15); the log says why.
+    assert "could not be fetched" in response.get_json()["issue"][0]["diagnostics"]
+    assert "more than 24 pages" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -272,7 +278,10 @@ def test_defaults_allow_long_records() -> None:
 
 
 def test_total_fetch_budget_ends_a_slow_paged_search(
-    make_app: Any, httpserver: HTTPServer, received: list[PatientData]
+    make_app: Any,
+    httpserver: HTTPServer,
+    received: list[PatientData],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     import time
 
@@ -289,8 +298,11 @@ def test_total_fetch_budget_ends_a_slow_paged_search(
     response = app.test_client().post(SERVICE, json=body(prefetch, httpserver.url_for("/fhir")))
     assert response.status_code == 412
     diagnostics = response.get_json()["issue"][0]["diagnostics"]
-    # The last request's own timeout is cut to what is left of the budget.
-    assert "CDS_FHIR_TOTAL_TIMEOUT" in diagnostics or "timed out" in diagnostics
+    assert diagnostics == "prefetch 'conditions' could not be fetched"  # issue 15: no more
+    # The last request's own timeout is cut to what is left of the budget; the log says so.
+    assert any(
+        phrase in caplog.text for phrase in ("CDS_FHIR_TOTAL_TIMEOUT", "timed out", "deadline")
+    )
     assert 2 <= len(server.paths) <= 4  # stopped long before page 25
     assert received == []
 
