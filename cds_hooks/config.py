@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     # bytes; larger bodies get 413. 5 MB is the contract default (issue #2); a deployment whose
     # EHR prefetches very long records raises it.
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # seconds for a request body to arrive in full: a client sending a byte a second must not
+    # hold a server thread for minutes (408 after this)
+    "REQUEST_BODY_TIMEOUT": 10.0,
     "CORS_ORIGINS": "*",  # comma-separated origins, or * for any
     "CORS_ALLOW_PRIVATE_NETWORK": True,  # answer Private Network Access preflights
     "FHIR_REQUIRE_HTTPS": False,  # refuse http:// fhirServer URLs (set true in production)

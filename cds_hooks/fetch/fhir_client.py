@@ -217,7 +217,7 @@ class FhirClient:
             response.close()
         return _parse(raw)
 
-    def _read_body(self, response: requests.Response) -> bytes:
+    def _read_body(self, response: requests.Response) -> bytearray:
         limit = self.budget.max_response_bytes
         declared = response.headers.get("Content-Length", "")
         if (
@@ -236,13 +236,17 @@ class FhirClient:
                     raise _failed(
                         "too-large", "FHIR answer larger than CDS_FHIR_MAX_RESPONSE_BYTES"
                     )
+                if not self.budget.take_bytes(len(chunk)):
+                    raise _failed(
+                        "too-large", "FHIR answers of one call over 2 x CDS_FHIR_MAX_RESPONSE_BYTES"
+                    )
                 if self.budget.expired():
                     raise _failed("timeout", "FHIR answer not read within the deadline")
         except requests.RequestException as exc:
             raise self._network_failure(exc) from None
         if self.budget.aborted:
             raise _failed("timeout", "FHIR answer not read within the deadline")
-        return bytes(body)
+        return body
 
     def _network_failure(self, exc: Exception) -> FhirFetchError:
         if self.budget.expired():
@@ -264,7 +268,7 @@ def _failed(outcome: str, reason: str, code: str = "incomplete") -> FhirFetchErr
     return FhirFetchError(reason, code=code)
 
 
-def _parse(raw: bytes) -> dict[str, Any]:
+def _parse(raw: bytearray) -> dict[str, Any]:
     try:
         body = safe_json.loads(raw)
     except ValueError:

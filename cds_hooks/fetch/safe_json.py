@@ -28,12 +28,12 @@ class JsonTooDeep(ValueError):
     pass
 
 
-def _bracket_depth(raw: bytes) -> int:
+def _bracket_depth(raw: bytes | bytearray) -> int:
     brackets = raw.translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_DELTA.__getitem__, brackets)), default=0)
 
 
-def nesting_depth(raw: bytes, limit: int = MAX_DEPTH) -> int:
+def nesting_depth(raw: bytes | bytearray, limit: int = MAX_DEPTH) -> int:
     # Brackets inside strings only ever raise the count: the cheap count decides unless it is
     # over a limit, and then strings are taken out (the slower, exact count).
     rough = _bracket_depth(raw)
@@ -44,7 +44,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+def loads(raw: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON; ValueError if it is invalid, has NaN/Infinity, or nests deeper than allowed."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if nesting_depth(data, max_depth) > max_depth:

@@ -56,6 +56,10 @@ class CallBudget:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._resources = 0
+        # All answers of one call together: twice one answer's limit. Side-by-side fetches of
+        # 32 MiB each would otherwise hold FHIR_PARALLEL_FETCHES x 32 MiB at once.
+        self.max_call_bytes = 2 * max_response_bytes
+        self._bytes = 0
         self.aborted = False
 
     def remaining(self) -> float:
@@ -69,6 +73,12 @@ class CallBudget:
         with self._lock:
             self._resources += count
             return self._resources <= self.max_resources
+
+    def take_bytes(self, count: int) -> bool:
+        """Count bytes read; False once the call has read more than allowed."""
+        with self._lock:
+            self._bytes += count
+            return self._bytes <= self.max_call_bytes
 
     def register(self, sock: socket.socket | None) -> None:
         if sock is None:

@@ -8,7 +8,6 @@ pathway. Every card leaving here has been through the strict response model.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -21,8 +20,9 @@ from pydantic import ValidationError
 from cds_hooks import pathway, security, service_catalog
 from cds_hooks.config import Origin, as_bool, as_number, parse_origin
 from cds_hooks.errors import ApiError
-from cds_hooks.fetch import fhir_client, prefetch
+from cds_hooks.fetch import fhir_client, prefetch, safe_json
 from cds_hooks.fetch.origins import OriginPolicy
+from cds_hooks.http import limits
 from cds_hooks.http.models import (
     CONTEXT_MODELS,
     CdsRequest,
@@ -94,17 +94,15 @@ def _is_json_content_type() -> bool:
     )
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _read_json_object() -> dict[str, Any]:
     if not _is_json_content_type():
         raise ApiError(415, "Content-Type must be application/json", "not-supported")
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+        body = safe_json.loads(raw)
+    except safe_json.JsonTooDeep:
+        raise ApiError(400, "request body nests JSON too deeply", "structure") from None
+    except ValueError:
         raise ApiError(400, "request body is not valid JSON", "structure") from None
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be a JSON object", "structure")
@@ -206,6 +204,7 @@ def invoke(service_id: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = int(as_number(app, "MAX_CONTENT_LENGTH", minimum=1))
+    app.config["REQUEST_BODY_TIMEOUT"] = as_number(app, "REQUEST_BODY_TIMEOUT", minimum=0.1)
     pathway.check_settings(app.config)  # an invalid CDS_GUIDELINE_* fails the boot, not a call
     app.config["FHIR_REQUIRE_HTTPS"] = as_bool(app, "FHIR_REQUIRE_HTTPS")
     fhir_client.init_app(app)
@@ -216,3 +215,8 @@ def init_app(app: Flask) -> None:
     # Never an HTML 308 "merge slashes" redirect: CollapseSlashes serves such paths in place.
     app.url_map.merge_slashes = False
     app.wsgi_app = CollapseSlashes(app.wsgi_app)  # type: ignore[method-assign]
+    limits.init_app(
+        app,
+        max_body_bytes=app.config["MAX_CONTENT_LENGTH"],
+        body_seconds=app.config["REQUEST_BODY_TIMEOUT"],
+    )

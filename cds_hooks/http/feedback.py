@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cds_hooks import service_catalog
 from cds_hooks.errors import ApiError
+from cds_hooks.fetch import safe_json
 from cds_hooks.storage import store
 from cds_hooks.storage.feedback_model import FeedbackBodyError, parse_feedback
 
@@ -38,9 +39,13 @@ def post_feedback(service_id: str) -> ResponseReturnValue:
     _require_service(service_id)
     if not request.is_json:
         raise ApiError(415, "send feedback as Content-Type: application/json", "not-supported")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "body is not valid JSON", "invalid")
+    try:
+        # Never Flask's get_json: it lets a RecursionError (deep nesting) become a 500.
+        body = safe_json.loads(request.get_data(cache=False))
+    except safe_json.JsonTooDeep:
+        raise ApiError(400, "body nests JSON too deeply", "invalid") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "body is not valid JSON", "invalid") from None
     try:
         records = parse_feedback(body)
     except FeedbackBodyError as exc:
