@@ -29,9 +29,7 @@ def _bundle(next_url: str | None = None) -> bytes:
 
 def _bomb(size: int, *, method: str) -> bytes:
     """`size` zero bytes compressed (about 1000:1), built a MiB at a time."""
-    compressor = (
-        zlib.compressobj(9, zlib.DEFLATED, 31) if method == "gzip" else zlib.compressobj(9)
-    )
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31) if method == "gzip" else zlib.compressobj(9)
     block = b"\0" * (1 << 20)
     parts = [compressor.compress(block) for _ in range(size >> 20)]
     return b"".join(parts) + compressor.flush()
@@ -128,7 +126,9 @@ class _Handler(socketserver.BaseRequestHandler):
         self._send(sock, b'{"resourceType": "Bundle", "entry": [')
 
     def fault_deep_json(self, sock: socket.socket, target: str) -> None:
-        self._send(sock, b'{"resourceType": "Bundle", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+        self._send(
+            sock, b'{"resourceType": "Bundle", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        )
 
     def fault_huge(self, sock: socket.socket, target: str) -> None:
         """200 MB of a valid-looking Bundle, streamed."""
