@@ -22,7 +22,7 @@ from cds_hooks.config import Origin, as_bool, as_number, parse_origin
 from cds_hooks.errors import ApiError
 from cds_hooks.fetch import fhir_client, prefetch, safe_json
 from cds_hooks.fetch.origins import OriginPolicy
-from cds_hooks.http import limits
+from cds_hooks.http import limits, openapi
 from cds_hooks.http.models import (
     CONTEXT_MODELS,
     CdsRequest,
@@ -71,6 +71,11 @@ def _discovery() -> dict[str, Any]:
 @blueprint.get("/cds-services", strict_slashes=False)
 def discovery() -> ResponseReturnValue:
     return jsonify(current_app.extensions["cds_discovery"])
+
+
+@blueprint.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    return jsonify(current_app.extensions["cds_openapi"])
 
 
 def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
@@ -211,6 +216,7 @@ def init_app(app: Flask) -> None:
     # Validated once at startup: a catalog that breaks the models fails the boot, not a call.
     app.extensions["cds_discovery"] = _discovery()
     app.extensions["cds_service_ids"] = service_catalog.service_ids()
+    app.extensions["cds_openapi"] = openapi.build_document()
     app.register_blueprint(blueprint)
     # Never an HTML 308 "merge slashes" redirect: CollapseSlashes serves such paths in place.
     app.url_map.merge_slashes = False

@@ -347,3 +347,43 @@ def to_json(model: BaseModel) -> dict[str, Any]:
 def validate_outgoing(payload: dict[str, Any]) -> CdsResponse:
     """Validate a response this service is about to send, with every REQUIRED field enforced."""
     return CdsResponse.model_validate(payload, context={"outgoing": True})
+
+
+# --------------------------------------------------------------------------- errors, summary
+# Wire formats documented in /openapi.json (http.openapi); not used to build the answers.
+
+
+class OutcomeIssue(BaseModel):
+    severity: Literal["fatal", "error", "warning", "information"]
+    code: str = Field(min_length=1)
+    diagnostics: str | None = None
+
+
+class OperationOutcome(BaseModel):
+    """Every error answer (cds_hooks.errors)."""
+
+    resourceType: Literal["OperationOutcome"]
+    issue: list[OutcomeIssue] = Field(min_length=1)
+
+
+class RecommendationSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    served: int = Field(ge=0)
+    accepted: int = Field(ge=0)
+    overridden: int = Field(ge=0)
+    overrideReasons: dict[str, int] | None = None
+    acceptanceRate: float | None = Field(default=None, ge=0, le=1)
+
+
+class FeedbackSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: str
+    recommendations: dict[str, RecommendationSummary]
+
+
+class EmptyObject(BaseModel):
+    """The feedback endpoint's success answer: `{}`."""
+
+    model_config = ConfigDict(extra="forbid")
