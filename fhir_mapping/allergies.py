@@ -11,7 +11,7 @@ from typing import Any
 
 from cds_hooks.guideline.findings import Concept, Diagnosis, Source
 
-from .conditions import condition_status
+from .conditions.status import condition_status
 from .fhir_types import (
     RXNORM,
     as_list,

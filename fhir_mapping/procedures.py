@@ -13,7 +13,7 @@ from typing import Any
 from cds_hooks.guideline.findings import Concept, Diagnosis, IliacStent, Side, Source
 
 from . import text as clinical_text
-from .conditions import names_iliac_vein
+from .conditions.stents import names_iliac_vein
 from .fhir_types import (
     ICD10PCS,
     as_list,
