@@ -33,7 +33,7 @@ from ..fhir_types import (
     normalize_system,
     validate,
 )
-from ..reports import not_a_leg_or_pelvic_study
+from ..reports.study_kind import not_a_leg_or_pelvic_study
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as imaging_vs
 from ..terminology import observations as vs
