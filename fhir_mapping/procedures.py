@@ -25,8 +25,8 @@ from .fhir_types import (
     notes_text,
     ref_of,
     typed_reference,
-    validate,
 )
+from .fhir_validation import validate
 from .laterality import side_from
 from .terminology import procedures as vs
 

@@ -24,7 +24,8 @@ from cds_hooks.guideline.findings import (
     Swelling,
 )
 
-from ..fhir_types import ICD10CM, SNOMED, codings, concept_text, validate
+from ..fhir_types import ICD10CM, SNOMED, codings, concept_text
+from ..fhir_validation import validate
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
 from .diagnoses import _diagnoses
@@ -92,8 +93,6 @@ def convert(resource: Mapping[str, Any]) -> list[Finding]:
     if model is None:
         return []
     return convert_model(model)
-
-
 
 
 def convert_model(model: Any) -> list[Finding]:

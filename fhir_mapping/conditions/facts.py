@@ -82,8 +82,6 @@ def _facts(model: Any) -> _Facts:
     )
 
 
-
-
 def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
     extra.setdefault("side", facts.side())
     return Diagnosis(

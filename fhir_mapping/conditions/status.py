@@ -22,7 +22,6 @@ _ABATEMENT_KEYS = (
 )
 
 
-
 @dataclass(frozen=True)
 class ConditionStatus:
     """The status rules applied to one Condition (or AllergyIntolerance)."""

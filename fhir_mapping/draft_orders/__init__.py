@@ -97,7 +97,6 @@ def _also_orders_ivus(resource: Mapping[str, Any]) -> bool:
     )
 
 
-
 # ---------------------------------------------------------------- classification
 
 

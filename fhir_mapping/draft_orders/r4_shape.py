@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..fhir_types import validate
+from ..fhir_validation import validate
 
 
 class UnsupportedDraftOrders(ValueError):
     """draftOrders that this service cannot read safely (not a Bundle, or not FHIR R4)."""
-
-
 
 
 def _require_r4(resource: Mapping[str, Any]) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 
 from cds_hooks.guideline.findings import Medication, Source
 
-from ..fhir_types import RXNORM, codings, concept_text, get, parse_when, ref_of, validate
+from ..fhir_types import RXNORM, codings, concept_text, get, parse_when, ref_of
+from ..fhir_validation import validate
 from ..terminology.medications import BY_RXNORM, NAME_PATTERN
 from .dosage import _dose
 from .drugs import Resolver, _display, _drugs, _product_text

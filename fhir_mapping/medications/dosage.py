@@ -39,16 +39,12 @@ _PRODUCT_UNITS = frozenset(
 # ---------------------------------------------------------------- dose
 
 
-
-
 def _route(dosage: Any) -> str:
     route = get(dosage, "route")
     for system, code, _ in codings(route):
         if system == SNOMED and code in _ROUTE_CODES:
             return _ROUTE_CODES[code]
     return route_from_text(concept_text(route))
-
-
 
 
 def _per_day(timing: Any) -> float | None:
@@ -64,8 +60,6 @@ def _per_day(timing: Any) -> float | None:
     code = get(timing, "code")
     codes = " ".join(c for _, c, _ in codings(code))
     return per_day_from_text(f"{codes} {concept_text(code)}")
-
-
 
 
 def _dose_in(dosage: Any, dose_units: frozenset[str]) -> float | None:
@@ -129,8 +123,6 @@ _ML_UNITS = frozenset({"ml", "milliliter", "milliliters", "millilitre", "millili
 
 def _millilitres(dosage: Any) -> float | None:
     return _dose_in(dosage, _ML_UNITS)
-
-
 
 
 def _quantity_dose(quantity: Any) -> tuple[float, str] | None:

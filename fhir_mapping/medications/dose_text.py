@@ -90,8 +90,6 @@ def normalize_dose_unit(value: float, unit: str | None) -> tuple[float, str] | N
     return None
 
 
-
-
 def route_from_text(text: str) -> str:
     text = text.lower()
     for pattern, route in _ROUTE_TEXT:
@@ -106,8 +104,6 @@ def per_day_from_text(text: str) -> float | None:
         if pattern.search(text):
             return per_day
     return None
-
-
 
 
 def dose_from_text(text: str) -> tuple[float, str] | None:
@@ -140,8 +136,6 @@ def product_strength(text: str) -> tuple[float, str] | None:
 
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
-
-
 
 
 _CONCENTRATION = re.compile(rf"{_AMOUNT}\s*{_STRENGTH_UNIT}\s*/\s*ml\b", re.IGNORECASE)

@@ -31,8 +31,8 @@ from ..fhir_types import (
     get,
     normalize_icd10,
     normalize_system,
-    validate,
 )
+from ..fhir_validation import validate
 from ..reports.study_kind import not_a_leg_or_pelvic_study
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as imaging_vs
@@ -60,7 +60,6 @@ _RELEVANT_TEXT = re.compile(
     r"edema|swell|swollen|duplex|doppler|ivus|intravascular|venograph|stenosis|waveform|phasic"
     r"|phlegmasia"
 )
-
 
 
 def relevant(resource: Mapping[str, Any]) -> bool:
@@ -103,7 +102,6 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         if isinstance(note, Mapping) and isinstance(note.get("text"), str):
             texts.append(note["text"])
     return any(_RELEVANT_TEXT.search(t.lower()) for t in texts)
-
 
 
 _MEASUREMENT_LOINC = frozenset(vs.LAB_LOINC) | vs.BP_PANELS

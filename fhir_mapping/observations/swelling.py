@@ -66,7 +66,6 @@ def edema_impact(text: str) -> Impact | None:
     return None
 
 
-
 # ---------------------------------------------------------------- swelling
 
 

@@ -21,7 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..fhir_types import DICOM, as_list, codings, concept_text, validate
+from ..fhir_types import DICOM, as_list, codings, concept_text
+from ..fhir_validation import validate
 from ..terminology import imaging as vs
 from .diagnostic_report import convert_report
 from .imaging_study import _imaging_study
@@ -71,8 +72,6 @@ def convert(resource: Mapping[str, Any]) -> list[Finding]:
     if resource.get("resourceType") == "ImagingStudy":
         return _imaging_study(model)
     return convert_report(model)
-
-
 
 
 __all__ = [

@@ -82,8 +82,6 @@ def _coded_compression(codes: Iterable[tuple[str, str]]) -> bool:
     )
 
 
-
-
 def _per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
     """Split a bilateral (or unsided) study whose sentences name the side of each result.
 

@@ -57,7 +57,6 @@ _CROSS_SECTIONAL = frozenset(
 _MAX_PRESENTED_FORM_BYTES = 64_000
 
 
-
 _IVUS_TEXT = ("ivus", "intravascular ultrasound", "intravascular us")
 
 
