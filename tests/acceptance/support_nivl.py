@@ -138,12 +138,7 @@ def nivl_workup(b: Builder, side: str = "left") -> None:
 
 
 def ivus_obs(
-    b: Builder,
-    value: float,
-    side: str = "left",
-    *,
-    unit: str = "%",
-    code: str = "%",
+    b: Builder, value: float, side: str = "left", *, unit: str = "%", code: str = "%",
     days_ago: int = 5,
 ) -> str:
     return b.local(
@@ -167,15 +162,8 @@ def ivus_report(b: Builder, text: str, days_ago: int = 5) -> str:
 
 
 def icd_condition(
-    b: Builder,
-    code: str,
-    display: str,
-    *,
-    system: str = ICD10,
-    days_ago: int = 30,
-    text: str = "",
-    body: dict[str, Any] | None = None,
-    status: str = "active",
+    b: Builder, code: str, display: str, *, system: str = ICD10, days_ago: int = 30,
+    text: str = "", body: dict[str, Any] | None = None, status: str = "active",
 ) -> str:
     return b.condition(
         concept(coding(system, code, display), text=text),
@@ -186,14 +174,8 @@ def icd_condition(
 
 
 def snomed_condition(
-    b: Builder,
-    code: str,
-    display: str,
-    *,
-    days_ago: int = 30,
-    text: str = "",
-    body: dict[str, Any] | None = None,
-    status: str = "active",
+    b: Builder, code: str, display: str, *, days_ago: int = 30, text: str = "",
+    body: dict[str, Any] | None = None, status: str = "active",
 ) -> str:
     return icd_condition(
         b, code, display, system=SNOMED, days_ago=days_ago, text=text, body=body, status=status

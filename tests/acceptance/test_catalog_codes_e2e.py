@@ -111,9 +111,8 @@ def test_minor_or_near_miss_bleeding_does_not_contraindicate(
 
 
 def test_major_bleeding_older_than_30_days_does_not_contraindicate(tmp_path: Path) -> None:
-    old = condition(
-        cc((ICD10, "K92.2", "GI hemorrhage")), onset=ago(days=31), recorded=ago(days=31)
-    )
+    old = condition(cc((ICD10, "K92.2", "GI hemorrhage")), onset=ago(days=31),
+                    recorded=ago(days=31))
     assert ids(call(tmp_path, [dvt(), weight(70), old])) == {LMWH}
 
 
@@ -121,9 +120,8 @@ def test_major_bleeding_older_than_30_days_does_not_contraindicate(tmp_path: Pat
 
 
 def lmwh_suggested(cards: list[dict]) -> bool:
-    return any(
-        r.get("resourceType") == "MedicationRequest" for r in resources_of(card(cards, LMWH))
-    )
+    return any(r.get("resourceType") == "MedicationRequest"
+               for r in resources_of(card(cards, LMWH)))
 
 
 @pytest.mark.parametrize(
@@ -149,20 +147,11 @@ def allergy(code: tuple[str, str, str] | None, text: str, verification: str = "c
         "resourceType": "AllergyIntolerance",
         "id": f"alg-{text.split()[0].lower()}-{verification}",
         "patient": {"reference": "Patient/pat-dvt-1"},
-        "clinicalStatus": cc(
-            (
-                "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
-                "active",
-                "Active",
-            )
-        ),
-        "verificationStatus": cc(
-            (
-                "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
-                verification,
-                verification,
-            )
-        ),
+        "clinicalStatus": cc(("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                              "active", "Active")),
+        "verificationStatus": cc((
+            "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+            verification, verification)),
         "code": cc(code, text=text) if code else cc(text=text),
     }
 
@@ -226,11 +215,9 @@ def test_named_parenteral_anticoagulants(tmp_path: Path, name: str) -> None:
 
 
 def test_iv_heparin_is_therapeutic(tmp_path: Path) -> None:
-    mr = med_request(
-        cc((RXNORM, "5224", "heparin"), text="heparin"),
-        text="heparin 18 units/kg/h IV infusion",
-        route=("47625008", "Intravenous route"),
-    )
+    mr = med_request(cc((RXNORM, "5224", "heparin"), text="heparin"),
+                     text="heparin 18 units/kg/h IV infusion",
+                     route=("47625008", "Intravenous route"))
     assert ids(call(tmp_path, [dvt(), weight(70), *mr])) == set()
 
 
@@ -249,11 +236,8 @@ def pelvic_codes(cards: list[dict]) -> set[str]:
 
 
 def pregnancy_obs(value: str) -> dict:
-    return observation(
-        cc((LOINC, "82810-3", "Pregnancy status")),
-        effective=ago(days=3),
-        value={"valueCodeableConcept": cc((SNOMED, value, "status"))},
-    )
+    return observation(cc((LOINC, "82810-3", "Pregnancy status")), effective=ago(days=3),
+                       value={"valueCodeableConcept": cc((SNOMED, value, "status"))})
 
 
 @pytest.mark.parametrize(
@@ -261,10 +245,8 @@ def pregnancy_obs(value: str) -> dict:
     [
         (lambda: pregnancy_obs("77386006"), True),
         (lambda: icd("Z33.1", "Pregnant state, incidental"), True),
-        (
-            lambda: icd("O09.892", "Supervision of other high risk pregnancies, second trimester"),
-            True,
-        ),
+        (lambda: icd("O09.892", "Supervision of other high risk pregnancies, second trimester"),
+         True),
         (lambda: icd("O09.90", "Supervision of high risk pregnancy, unspecified"), True),
         (lambda: icd("Z3A.20", "20 weeks gestation of pregnancy"), True),
         (lambda: icd("O87.0", "Superficial thrombophlebitis in the puerperium"), False),
@@ -342,38 +324,11 @@ def test_limb_ischemia_codes(tmp_path: Path, coding_: Any, text: str | None, fir
 
 # ---- proximal / distal / chronic DVT -----------------------------------------------------------
 
-PROXIMAL = [
-    "I82.411",
-    "I82.412",
-    "I82.413",
-    "I82.421",
-    "I82.422",
-    "I82.423",
-    "I82.431",
-    "I82.432",
-    "I82.433",
-    "I82.4Y1",
-    "I82.4Y2",
-    "I82.4Y3",
-    "I80.11",
-    "I80.12",
-    "I80.13",
-    "I80.211",
-    "I80.212",
-    "I80.213",
-]
-DISTAL = [
-    "I82.441",
-    "I82.442",
-    "I82.443",
-    "I82.451",
-    "I82.452",
-    "I82.461",
-    "I82.462",
-    "I82.4Z1",
-    "I82.4Z2",
-    "I82.4Z3",
-]
+PROXIMAL = ["I82.411", "I82.412", "I82.413", "I82.421", "I82.422", "I82.423", "I82.431",
+            "I82.432", "I82.433", "I82.4Y1", "I82.4Y2", "I82.4Y3", "I80.11", "I80.12",
+            "I80.13", "I80.211", "I80.212", "I80.213"]
+DISTAL = ["I82.441", "I82.442", "I82.443", "I82.451", "I82.452", "I82.461", "I82.462",
+          "I82.4Z1", "I82.4Z2", "I82.4Z3"]
 
 
 @pytest.mark.parametrize("code", PROXIMAL)
@@ -394,9 +349,8 @@ def test_chronic_or_superficial_codes_are_not_acute(tmp_path: Path, code: str) -
     assert call(tmp_path, [dvt(code), weight(70)]) == []
 
 
-@pytest.mark.parametrize(
-    ("code", "system"), [("I82412", ICD10), ("I82.412", "urn:oid:2.16.840.1.113883.6.90")]
-)
+@pytest.mark.parametrize(("code", "system"), [("I82412", ICD10),
+                                             ("I82.412", "urn:oid:2.16.840.1.113883.6.90")])
 def test_undotted_and_oid_forms(tmp_path: Path, code: str, system: str) -> None:
     assert ids(call(tmp_path, [dvt(code, system=system), weight(70)])) == {LMWH}
 
@@ -414,6 +368,8 @@ def test_duplex_completeness_codes(tmp_path: Path, loinc: str, complete: bool) -
 
 
 # ---- stent in place: other antithrombotic indications, prior VTE, surveillance -----------------
+
+
 
 
 def stented(key: str) -> Builder:
@@ -463,23 +419,16 @@ def test_other_antithrombotic_indications(
 
 @pytest.mark.parametrize(
     ("loinc", "days_ago", "surveil"),
-    [
-        ("39497-3", 60, False),
-        ("39432-0", 60, False),
-        ("39497-3", 400, True),
-        ("39497-3", 150, True),
-    ],
+    [("39497-3", 60, False), ("39432-0", 60, False), ("39497-3", 400, True),
+     ("39497-3", 150, True)],
 )
 def test_post_stent_surveillance_imaging(
     client: FlaskClient, loinc: str, days_ago: int, surveil: bool
 ) -> None:
     b = patient(f"surv{loinc}{days_ago}")
     b.iliac_stent("left", 100)
-    b.report(
-        concept(coding("http://loinc.org", loinc, "venous duplex"), text="Venous duplex"),
-        days_ago=days_ago,
-        conclusion="Patent stent, no thrombus.",
-    )
+    b.report(concept(coding("http://loinc.org", loinc, "venous duplex"), text="Venous duplex"),
+             days_ago=days_ago, conclusion="Patent stent, no thrombus.")
     assert (SURVEIL in sids(post(client, b, PV))) is surveil
 
 
@@ -495,13 +444,8 @@ def iliac_context() -> Builder:
 
 def stent_sr(code: str | None, text: str) -> dict:
     codings = [coding(PCS, code, "Dilation of iliac vein with intraluminal device")] if code else []
-    return {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "order",
-        "code": concept(*codings, text=text),
-        "orderDetail": [concept(text=text)],
-    }
+    return {"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+            "code": concept(*codings, text=text), "orderDetail": [concept(text=text)]}
 
 
 @pytest.mark.parametrize("code", ["067C3DZ", "067D3DZ", "067F3DZ", "067G3DZ"])
@@ -527,22 +471,14 @@ def test_stent_other_site_rule(client: FlaskClient, text: str, in_scope: bool) -
 
 @pytest.mark.parametrize(
     "code",
-    [
-        coding(SNOMED, "397913009", "Insertion of inferior vena cava filter"),
-        coding(CPT, "37191", "Insertion of intravascular vena cava filter"),
-        coding(PCS, "06H03DZ", "Insertion of Intraluminal Device into Inferior Vena Cava"),
-    ],
+    [coding(SNOMED, "397913009", "Insertion of inferior vena cava filter"),
+     coding(CPT, "37191", "Insertion of intravascular vena cava filter"),
+     coding(PCS, "06H03DZ", "Insertion of Intraluminal Device into Inferior Vena Cava")],
 )
 def test_ivc_filter_codes(client: FlaskClient, code: dict) -> None:
     b = iliac_context()
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(code),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(code)})
     assert sids(post(client, b, SIGN)) == ["ivc-filter-not-indicated"]
 
 
@@ -575,15 +511,10 @@ def test_alteplase_catheter_dose_threshold(client: FlaskClient, mg: float, in_sc
 
 def test_thrombolytic_procedure_code_in_scope(client: FlaskClient) -> None:
     b = iliac_context()
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(coding(SNOMED, "426347000", "Thrombolytic therapy")),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(coding(SNOMED, "426347000", "Thrombolytic therapy"))})
     assert sids(post(client, b, SIGN)) == ["thrombolysis-not-indicated"]
+
 
 
 # ---- second pass: windows, statuses and neighbours of the named codes ---------------------------
@@ -591,20 +522,8 @@ def test_thrombolytic_procedure_code_in_scope(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "code",
-    [
-        "I82.401",
-        "I82.402",
-        "I82.409",
-        "I82.491",
-        "I82.492",
-        "I82.4Y9",
-        "I82.4Z9",
-        "I80.201",
-        "I80.221",
-        "I80.231",
-        "O22.33",
-        "O87.1",
-    ],
+    ["I82.401", "I82.402", "I82.409", "I82.491", "I82.492", "I82.4Y9", "I82.4Z9", "I80.201",
+     "I80.221", "I80.231", "O22.33", "O87.1"],
 )
 def test_other_acute_dvt_codes_get_lmwh(tmp_path: Path, code: str) -> None:
     assert ids(call(tmp_path, [dvt(code), weight(70)])) == {LMWH}
@@ -621,13 +540,8 @@ def test_snomed_dvt_codes(tmp_path: Path, code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "kw",
-    [
-        {"clinical": "resolved"},
-        {"verification": "provisional"},
-        {"verification": "refuted"},
-        {"days": 31},
-    ],
+    "kw", [{"clinical": "resolved"}, {"verification": "provisional"},
+           {"verification": "refuted"}, {"days": 31}],
 )
 def test_dvt_status_and_window_near_misses(tmp_path: Path, kw: dict) -> None:
     assert call(tmp_path, [dvt(**kw), weight(70)]) == []
@@ -636,12 +550,8 @@ def test_dvt_status_and_window_near_misses(tmp_path: Path, kw: dict) -> None:
 @pytest.mark.parametrize(
     ("record", "contraindicated"),
     [
-        (
-            lambda: condition(
-                cc(("urn:oid:2.16.840.1.113883.6.90", "K920", "Hematemesis")), onset=ago(days=5)
-            ),
-            True,
-        ),
+        (lambda: condition(cc(("urn:oid:2.16.840.1.113883.6.90", "K920", "Hematemesis")),
+                           onset=ago(days=5)), True),
         (lambda: sct("131148009", "Bleeding", clinical=None), True),
         (lambda: icd("I62.1", "Nontraumatic extradural hemorrhage"), True),
         (lambda: icd("R58", "Hemorrhage", clinical="resolved"), False),
@@ -673,12 +583,8 @@ def test_minor_bleeding_is_noted_on_the_card(tmp_path: Path) -> None:
     [(180, "resolved", False), (400, "resolved", True), (800, "active", False)],
 )
 def test_hit_window(tmp_path: Path, days: int, clinical: str, heparin_ok: bool) -> None:
-    hit = condition(
-        cc((ICD10, "D75.82", "Heparin induced thrombocytopenia")),
-        onset=ago(days=days),
-        recorded=ago(days=days),
-        clinical=clinical,
-    )
+    hit = condition(cc((ICD10, "D75.82", "Heparin induced thrombocytopenia")),
+                    onset=ago(days=days), recorded=ago(days=days), clinical=clinical)
     assert lmwh_suggested(call(tmp_path, [dvt(), weight(70), hit])) is heparin_ok
 
 
@@ -716,37 +622,20 @@ def test_heparin_allergy_forms(
     ],
 )
 def test_weight_based_and_route_thresholds(
-    tmp_path: Path,
-    code: str,
-    kg: float,
-    dose: Any,
-    text: str | None,
-    route: Any,
+    tmp_path: Path, code: str, kg: float, dose: Any, text: str | None, route: Any,
     therapeutic: bool,
 ) -> None:
-    mr = med_request(
-        cc(
-            (RXNORM, code, "x"),
-            text={"67108": "enoxaparin", "67109": "dalteparin", "5224": "heparin"}.get(
-                code, "fondaparinux"
-            ),
-        ),
-        dose=dose,
-        text=text,
-        route=route,
-    )
+    mr = med_request(cc((RXNORM, code, "x"), text={"67108": "enoxaparin", "67109": "dalteparin",
+                                                   "5224": "heparin"}.get(code, "fondaparinux")),
+                     dose=dose, text=text, route=route)
     got = ids(call(tmp_path, [dvt(), weight(kg), *mr]))
     assert got == (set() if therapeutic else {LMWH})
 
 
 @pytest.mark.parametrize(
     ("kw", "therapeutic"),
-    [
-        ({"authored_days": 400}, False),
-        ({"status": "stopped"}, False),
-        ({"status": "on-hold"}, False),
-        ({}, True),
-    ],
+    [({"authored_days": 400}, False), ({"status": "stopped"}, False),
+     ({"status": "on-hold"}, False), ({}, True)],
 )
 def test_current_anticoagulant_status(tmp_path: Path, kw: dict, therapeutic: bool) -> None:
     from support_dvt import APIXABAN
@@ -763,28 +652,13 @@ def test_antiplatelet_is_not_anticoagulation(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("record", "pregnant"),
     [
-        (
-            lambda: observation(
-                cc((LOINC, "82810-3", "Pregnancy status")),
-                effective=ago(days=31),
-                value={"valueCodeableConcept": cc((SNOMED, "77386006", "Pregnant"))},
-            ),
-            False,
-        ),
-        (
-            lambda: condition(
-                cc((ICD10, "O09.90", "High risk pregnancy")),
-                onset=ago(days=290),
-                recorded=ago(days=290),
-            ),
-            True,
-        ),
-        (
-            lambda: condition(
-                cc((ICD10, "Z3A.20", "20 weeks")), onset=ago(days=335), recorded=ago(days=335)
-            ),
-            False,
-        ),
+        (lambda: observation(cc((LOINC, "82810-3", "Pregnancy status")), effective=ago(days=31),
+                             value={"valueCodeableConcept": cc((SNOMED, "77386006", "Pregnant"))}),
+         False),
+        (lambda: condition(cc((ICD10, "O09.90", "High risk pregnancy")), onset=ago(days=290),
+                           recorded=ago(days=290)), True),
+        (lambda: condition(cc((ICD10, "Z3A.20", "20 weeks")), onset=ago(days=335),
+                           recorded=ago(days=335)), False),
         (lambda: icd("O90.89", "Other complications of the puerperium"), False),
         (lambda: icd("Z39.2", "Routine postpartum follow-up"), False),
     ],
@@ -797,29 +671,20 @@ def test_pregnancy_windows_and_postpartum(tmp_path: Path, record: Any, pregnant:
 def test_ischemia_on_the_other_side_is_not_limb_threatening(tmp_path: Path) -> None:
     from support_dvt import RIGHT_LEG
 
-    ischemia = condition(
-        cc((SNOMED, "1230182004", "Acute ischemia of lower limb")),
-        onset=ago(hours=6),
-        recorded=ago(hours=6),
-        body_site=[RIGHT_LEG],
-    )
+    ischemia = condition(cc((SNOMED, "1230182004", "Acute ischemia of lower limb")),
+                         onset=ago(hours=6), recorded=ago(hours=6), body_site=[RIGHT_LEG])
     assert ids(call(tmp_path, [dvt(), weight(70), ischemia, systolic(80)])) == {LMWH}
 
 
 def test_gangrene_older_than_72h_does_not_count(tmp_path: Path) -> None:
-    gangrene = condition(
-        cc((ICD10, "I96", "Gangrene")), onset=ago(hours=80), recorded=ago(hours=80)
-    )
+    gangrene = condition(cc((ICD10, "I96", "Gangrene")), onset=ago(hours=80),
+                         recorded=ago(hours=80))
     assert ids(call(tmp_path, [dvt(), weight(70), gangrene, systolic(80)])) == {LMWH}
 
 
 def test_shock_in_the_current_encounter_counts_whatever_its_age(tmp_path: Path) -> None:
-    shock = condition(
-        cc((ICD10, "R57.0", "Cardiogenic shock")),
-        onset=ago(days=5),
-        recorded=ago(days=5),
-        encounter="enc-dvt-1",
-    )
+    shock = condition(cc((ICD10, "R57.0", "Cardiogenic shock")), onset=ago(days=5),
+                      recorded=ago(days=5), encounter="enc-dvt-1")
     got = ids(call(tmp_path, [dvt(), weight(70), phlegmasia(), shock], encounter="enc-dvt-1"))
     assert got == {LMWH, LYSIS}
 
@@ -857,31 +722,16 @@ def test_stent_named_at_another_site_is_out_of_scope(
 
 def test_pcs_stent_code_of_another_vein_is_out_of_scope(client: FlaskClient) -> None:
     b = iliac_context()
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(
-                coding(
-                    PCS,
-                    "067Q3DZ",
-                    "Dilation of Left Saphenous Vein with "
-                    "Intraluminal Device, Percutaneous Approach",
-                )
-            ),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(coding(PCS, "067Q3DZ", "Dilation of Left Saphenous Vein with "
+                                    "Intraluminal Device, Percutaneous Approach"))})
     assert post(client, b, SIGN) == []
 
 
 @pytest.mark.parametrize(
     ("text", "in_scope"),
-    [
-        ("Venous stent 14 x 100 mm", False),
-        ("Left femoral vein stent 14 x 100 mm", True),
-        ("May-Thurner stent 14 x 100 mm", True),
-    ],
+    [("Venous stent 14 x 100 mm", False), ("Left femoral vein stent 14 x 100 mm", True),
+     ("May-Thurner stent 14 x 100 mm", True)],
 )
 def test_stent_order_without_iliac_context(client: FlaskClient, text: str, in_scope: bool) -> None:
     b = patient("noctx")
@@ -905,14 +755,8 @@ def test_ivc_filter_with_proximal_dvt_and_bleeding_is_silent(client: FlaskClient
 @pytest.mark.parametrize("name", ["tenecteplase", "urokinase", "Activase", "TNKase"])
 def test_thrombolytic_names(client: FlaskClient, name: str) -> None:
     b = iliac_context()
-    b.draft(
-        {
-            "resourceType": "MedicationRequest",
-            "status": "draft",
-            "intent": "order",
-            "medicationCodeableConcept": concept(text=name),
-        }
-    )
+    b.draft({"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "medicationCodeableConcept": concept(text=name)})
     assert sids(post(client, b, SIGN)) == ["thrombolysis-not-indicated"]
 
 
@@ -922,11 +766,8 @@ def test_thrombolytic_names(client: FlaskClient, name: str) -> None:
         (concept(coding(SNOMED, "22298006", "Myocardial infarction")), True, False),
         (concept(coding(SNOMED, "59282003", "Pulmonary embolism")), True, False),
         (concept(coding(SNOMED, "230690007", "Cerebrovascular accident")), True, False),
-        (
-            concept(coding(ICD10, "I26.09", "Other pulmonary embolism with acute cor pulmonale")),
-            True,
-            False,
-        ),
+        (concept(coding(ICD10, "I26.09", "Other pulmonary embolism with acute cor pulmonale")),
+         True, False),
         (concept(text="Occluded central venous catheter"), True, False),
         (None, False, False),  # no reason and no acute DVT
         (concept(text="Left iliofemoral DVT"), False, True),
@@ -942,28 +783,15 @@ def test_thrombolytic_reasons(
 
 def test_alteplase_2_mg_in_text_only(client: FlaskClient) -> None:
     b = iliac_context()
-    b.draft(
-        {
-            "resourceType": "MedicationRequest",
-            "status": "draft",
-            "intent": "order",
-            "medicationCodeableConcept": concept(coding(RXNORM, "8410", "alteplase")),
-            "dosageInstruction": [{"text": "2 mg into catheter"}],
-        }
-    )
+    b.draft({"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "medicationCodeableConcept": concept(coding(RXNORM, "8410", "alteplase")),
+             "dosageInstruction": [{"text": "2 mg into catheter"}]})
     assert post(client, b, SIGN) == []
 
 
-ANTITHROMBOTICS = [
-    ("1191", "aspirin"),
-    ("32968", "clopidogrel"),
-    ("1116632", "ticagrelor"),
-    ("613391", "prasugrel"),
-    ("11289", "warfarin"),
-    ("1114195", "rivaroxaban"),
-    ("1599538", "edoxaban"),
-    ("1037042", "dabigatran"),
-]
+ANTITHROMBOTICS = [("1191", "aspirin"), ("32968", "clopidogrel"), ("1116632", "ticagrelor"),
+                   ("613391", "prasugrel"), ("11289", "warfarin"), ("1114195", "rivaroxaban"),
+                   ("1599538", "edoxaban"), ("1037042", "dabigatran")]
 
 
 @pytest.mark.parametrize(("code", "name"), ANTITHROMBOTICS)
@@ -980,14 +808,8 @@ def test_antithrombotic_drafted_after_stent(client: FlaskClient, code: str, name
     b = patient(f"os{code}")
     b.iliac_stent("left", 200)
     b.duplex("left", 30)
-    b.draft(
-        {
-            "resourceType": "MedicationRequest",
-            "status": "draft",
-            "intent": "order",
-            "medicationCodeableConcept": concept(coding(RXNORM, code, name), text=name),
-        }
-    )
+    b.draft({"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "medicationCodeableConcept": concept(coding(RXNORM, code, name), text=name)})
     assert sids(post(client, b, SIGN)) == [REVIEW]
 
 
@@ -1002,11 +824,9 @@ def test_surveillance_starts_30_days_after_placement(
 
 @pytest.mark.parametrize(
     ("code", "before"),
-    [
-        (coding("http://loinc.org", "36789-6", "MR venography"), False),
-        (coding(SNOMED, "431676002", "CT venography"), False),
-        (coding("http://loinc.org", "39497-3", "US iliac vein duplex"), True),
-    ],
+    [(coding("http://loinc.org", "36789-6", "MR venography"), False),
+     (coding(SNOMED, "431676002", "CT venography"), False),
+     (coding("http://loinc.org", "39497-3", "US iliac vein duplex"), True)],
 )
 def test_surveillance_imaging_kinds(client: FlaskClient, code: dict, before: bool) -> None:
     b = patient(f"sk{code['code']}")
@@ -1021,18 +841,12 @@ def test_surveillance_imaging_kinds(client: FlaskClient, code: dict, before: boo
 @pytest.mark.parametrize(
     ("loinc", "value", "unit", "present"),
     [
-        ("33762-6", 300, "pg/mL", False),
-        ("33762-6", 301, "pg/mL", True),
-        ("30934-4", 100, "pg/mL", False),
-        ("30934-4", 101, "pg/mL", True),
-        ("33914-3", 60, "mL/min/{1.73_m2}", False),
-        ("33914-3", 59, "mL/min/{1.73_m2}", True),
-        ("62238-1", 59, "mL/min/{1.73_m2}", True),
-        ("98979-8", 59, "mL/min/{1.73_m2}", True),
-        ("1751-7", 3.5, "g/dL", False),
-        ("1751-7", 3.4, "g/dL", True),
-        ("1751-7", 35, "g/L", False),
-        ("1751-7", 34, "g/L", True),
+        ("33762-6", 300, "pg/mL", False), ("33762-6", 301, "pg/mL", True),
+        ("30934-4", 100, "pg/mL", False), ("30934-4", 101, "pg/mL", True),
+        ("33914-3", 60, "mL/min/{1.73_m2}", False), ("33914-3", 59, "mL/min/{1.73_m2}", True),
+        ("62238-1", 59, "mL/min/{1.73_m2}", True), ("98979-8", 59, "mL/min/{1.73_m2}", True),
+        ("1751-7", 3.5, "g/dL", False), ("1751-7", 3.4, "g/dL", True),
+        ("1751-7", 35, "g/L", False), ("1751-7", 34, "g/L", True),
     ],
 )
 def test_alternative_cause_lab_thresholds(
@@ -1049,13 +863,8 @@ def test_alternative_cause_lab_thresholds(
 
 # ---- venous duplex result codes (input profile), report and Observation forms -------------------
 
-DUPLEX_CODES = [
-    (LOINC, "39432-0"),
-    (LOINC, "30881-7"),
-    (LOINC, "46363-8"),
-    (CPT, "93971"),
-    (CPT, "93970"),
-]
+DUPLEX_CODES = [(LOINC, "39432-0"), (LOINC, "30881-7"), (LOINC, "46363-8"), (CPT, "93971"),
+                (CPT, "93970")]
 
 
 @pytest.mark.parametrize(("system", "code"), DUPLEX_CODES)
@@ -1064,12 +873,9 @@ def test_negative_duplex_report_codes_with_side_in_text(
 ) -> None:
     from support_dvt import report
 
-    rep = report(
-        cc((system, code, "Venous duplex"), text="Venous duplex left leg"),
-        effective=ago(days=1),
-        conclusion="No evidence of deep vein thrombosis.",
-        conclusion_codes=[(SNOMED, "260385009", "Negative")],
-    )
+    rep = report(cc((system, code, "Venous duplex"), text="Venous duplex left leg"),
+                 effective=ago(days=1), conclusion="No evidence of deep vein thrombosis.",
+                 conclusion_codes=[(SNOMED, "260385009", "Negative")])
     assert call(tmp_path, [swelling("left"), rep]) == []
 
 
@@ -1079,24 +885,17 @@ def test_negative_duplex_observation_codes_with_body_site(
 ) -> None:
     from support_dvt import LEFT_LEG
 
-    obs = observation(
-        cc((system, code, "Venous duplex")),
-        effective=ago(days=1),
-        value={"valueCodeableConcept": cc((SNOMED, "260385009", "Negative"))},
-        body_site=LEFT_LEG,
-    )
+    obs = observation(cc((system, code, "Venous duplex")), effective=ago(days=1),
+                      value={"valueCodeableConcept": cc((SNOMED, "260385009", "Negative"))},
+                      body_site=LEFT_LEG)
     assert call(tmp_path, [swelling("left"), obs]) == []
 
 
 def test_cpt_duplex_observation_of_the_arm_does_not_exclude_leg_dvt(tmp_path: Path) -> None:
-    obs = observation(
-        cc(
-            (CPT, "93971", "Duplex scan of extremity veins"),
-            text="US venous duplex upper extremity left",
-        ),
-        effective=ago(days=1),
-        value={"valueCodeableConcept": cc((SNOMED, "260385009", "Negative"))},
-    )
+    obs = observation(cc((CPT, "93971", "Duplex scan of extremity veins"),
+                         text="US venous duplex upper extremity left"),
+                      effective=ago(days=1),
+                      value={"valueCodeableConcept": cc((SNOMED, "260385009", "Negative"))})
     assert ids(call(tmp_path, [swelling("left"), obs])) == {DUPLEX}
 
 

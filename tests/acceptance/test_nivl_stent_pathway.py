@@ -220,14 +220,9 @@ def test_bilateral_swelling_not_indicated_and_systemic(client: FlaskClient) -> N
     assert nivl_ids(cards) == ["nivl-stent-not-indicated"]
 
 
-@pytest.mark.parametrize(
-    ("albumin", "expected"),
-    [
-        (3.4, "nivl-stent-not-indicated"),
-        (3.5, "nivl-stent-candidate"),
-        (3.6, "nivl-stent-candidate"),
-    ],
-)
+@pytest.mark.parametrize(("albumin", "expected"), [(3.4, "nivl-stent-not-indicated"),
+                                                   (3.5, "nivl-stent-candidate"),
+                                                   (3.6, "nivl-stent-candidate")])
 def test_albumin_threshold(client: FlaskClient, albumin: float, expected: str) -> None:
     b = candidate_record("alb")
     b.lab("1751-7", "Albumin", albumin, "g/dL", 2)  # newer than the normal work-up
@@ -248,9 +243,8 @@ def test_albumin_in_g_per_l(client: FlaskClient) -> None:
 
 def test_edema_medication_present_not_indicated(client: FlaskClient) -> None:
     b = candidate_record("amlo")
-    b.medication_request(
-        "308135", "amlodipine 10 MG Oral Tablet", days_ago=60, dose_mg=10, per_day=1
-    )
+    b.medication_request("308135", "amlodipine 10 MG Oral Tablet", days_ago=60, dose_mg=10,
+                         per_day=1)
     cards = post(client, b, PV)
     assert nivl_ids(cards) == ["nivl-stent-not-indicated"]
     assert card(cards, "edema-alternative-causes")["indicator"] == "warning"
@@ -258,9 +252,8 @@ def test_edema_medication_present_not_indicated(client: FlaskClient) -> None:
 
 def test_stopped_edema_medication_is_absent(client: FlaskClient) -> None:
     b = candidate_record("amlos")
-    b.medication_request(
-        "17767", "amlodipine", days_ago=60, dose_mg=10, per_day=1, status="stopped"
-    )
+    b.medication_request("17767", "amlodipine", days_ago=60, dose_mg=10, per_day=1,
+                         status="stopped")
     assert nivl_ids(post(client, b, PV)) == ["nivl-stent-candidate"]
 
 
@@ -272,9 +265,8 @@ def test_primary_lymphedema_present(client: FlaskClient) -> None:
 
 def test_secondary_lymphedema_i89_is_not_primary(client: FlaskClient) -> None:
     b = candidate_record("lym2")
-    b.condition(
-        concept(coding(ICD10, "I89.0", "Lymphedema, not elsewhere classified")), onset=at(400)
-    )
+    b.condition(concept(coding(ICD10, "I89.0", "Lymphedema, not elsewhere classified")),
+                onset=at(400))
     assert nivl_ids(post(client, b, PV)) == ["nivl-stent-candidate"]
 
 
@@ -310,13 +302,8 @@ def test_reference_quantity_helper_units() -> None:
 def test_ivus_observation_unit_without_code_or_system(client: FlaskClient) -> None:
     b = patient("nounit")
     nivl_workup(b)
-    b.local(
-        "ivus-diameter-stenosis",
-        "IVUS",
-        days_ago=5,
-        side="left",
-        valueQuantity={"value": 72, "unit": "%"},
-    )
+    b.local("ivus-diameter-stenosis", "IVUS", days_ago=5, side="left",
+            valueQuantity={"value": 72, "unit": "%"})
     b.lesion("fixed", "left")
     assert nivl_ids(post(client, b, PV)) == ["nivl-stent-candidate"]
 
@@ -324,13 +311,9 @@ def test_ivus_observation_unit_without_code_or_system(client: FlaskClient) -> No
 def test_ivus_laterality_only_in_body_site_text(client: FlaskClient) -> None:
     b = patient("sitetxt")
     nivl_workup(b)
-    b.observation(
-        concept(coding(LOCAL, "ivus-diameter-stenosis", "IVUS")),
-        when=at(5),
-        category="imaging",
-        bodySite=concept(text="Left common iliac vein"),
-        valueQuantity=qty(72, "%"),
-    )
+    b.observation(concept(coding(LOCAL, "ivus-diameter-stenosis", "IVUS")), when=at(5),
+                  category="imaging", bodySite=concept(text="Left common iliac vein"),
+                  valueQuantity=qty(72, "%"))
     b.lesion("fixed", "left")
     assert nivl_ids(post(client, b, PV)) == ["nivl-stent-candidate"]
 
@@ -338,33 +321,24 @@ def test_ivus_laterality_only_in_body_site_text(client: FlaskClient) -> None:
 def test_dynamic_behavior_from_report_text(client: FlaskClient) -> None:
     b = patient("dyntxt")
     nivl_workup(b)
-    ivus_report(
-        b,
-        "Venography and IVUS: left common iliac vein 70% diameter stenosis. The "
-        "lesion collapses with Valsalva and varies with respiration.",
-    )
+    ivus_report(b, "Venography and IVUS: left common iliac vein 70% diameter stenosis. The "
+                   "lesion collapses with Valsalva and varies with respiration.")
     assert nivl_ids(post(client, b, PV)) == ["nivl-stent-not-indicated"]
 
 
 def test_full_ivus_report_text_with_reference(client: FlaskClient) -> None:
     b = patient("fulltxt")
     nivl_workup(b)
-    ivus_report(
-        b,
-        "IVUS of the left CIV: 70% diameter stenosis, no respiratory or positional "
-        "variation. Reference external iliac vein 13 mm.",
-    )
+    ivus_report(b, "IVUS of the left CIV: 70% diameter stenosis, no respiratory or positional "
+                   "variation. Reference external iliac vein 13 mm.")
     c = card(post(client, b, PV), "nivl-stent-candidate")
     assert "14-17 mm" in text_of(c)
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        (72, 55, "nivl-stent-not-indicated"),
-        (55, 72, "nivl-stent-candidate"),
-    ],
-)
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    (72, 55, "nivl-stent-not-indicated"),
+    (55, 72, "nivl-stent-candidate"),
+])
 def test_newest_ivus_wins(client: FlaskClient, old: float, new: float, expected: str) -> None:
     b = patient("newest")
     nivl_workup(b)
@@ -376,12 +350,9 @@ def test_newest_ivus_wins(client: FlaskClient, old: float, new: float, expected:
 
 def test_preliminary_ivus_counts_with_a_caveat(client: FlaskClient) -> None:
     b = candidate_record("prelim")
-    next(
-        r
-        for r in b.resources
-        if r["resourceType"] == "Observation"
-        and r["code"]["coding"][0]["code"] == "ivus-diameter-stenosis"
-    )["status"] = "preliminary"
+    next(r for r in b.resources
+         if r["resourceType"] == "Observation"
+         and r["code"]["coding"][0]["code"] == "ivus-diameter-stenosis")["status"] = "preliminary"
     c = card(post(client, b, PV), "nivl-stent-candidate")
     assert "preliminary" in c["detail"].lower()
 
@@ -393,12 +364,11 @@ def test_final_ivus_has_no_preliminary_caveat(client: FlaskClient) -> None:
 
 def test_entered_in_error_ivus_is_ignored(client: FlaskClient) -> None:
     b = candidate_record("eie")
-    next(
-        r
-        for r in b.resources
-        if r["resourceType"] == "Observation"
-        and r["code"]["coding"][0]["code"] == "ivus-diameter-stenosis"
-    )["status"] = "entered-in-error"
+    next(r for r in b.resources
+         if r["resourceType"] == "Observation"
+         and r["code"]["coding"][0]["code"] == "ivus-diameter-stenosis")["status"] = (
+        "entered-in-error"
+    )
     cards = post(client, b, PV)
     assert nivl_ids(cards) == []
     assert "ivus-before-intervention" in ids(cards)

@@ -105,9 +105,8 @@ def test_lab_thresholds_for_causes(
 
 def test_heart_failure_diagnosis_with_oid_system_and_no_dot(client: FlaskClient) -> None:
     b = pre_ivus("hf")
-    b.condition(
-        concept(coding(ICD10_OID, "I5022", "Chronic systolic heart failure")), onset=at(300)
-    )
+    b.condition(concept(coding(ICD10_OID, "I5022", "Chronic systolic heart failure")),
+                onset=at(300))
     cards = post(client, b, PV)
     c = card(cards, "edema-alternative-causes")
     assert c["indicator"] == "warning"
@@ -125,9 +124,8 @@ def test_liver_assessed_by_alt_only(client: FlaskClient) -> None:
 
 def test_edema_medication_by_product_code_display(client: FlaskClient) -> None:
     b = pre_ivus("gaba")
-    b.medication_request(
-        "310431", "gabapentin 300 MG Oral Capsule", days_ago=30, dose_mg=300, per_day=3
-    )
+    b.medication_request("310431", "gabapentin 300 MG Oral Capsule", days_ago=30, dose_mg=300,
+                         per_day=3)
     c = card(post(client, b, PV), "edema-alternative-causes")
     assert c["indicator"] == "warning"
     assert "gabapentin" in text_of(c).lower()
@@ -135,11 +133,8 @@ def test_edema_medication_by_product_code_display(client: FlaskClient) -> None:
 
 def test_resolved_heart_failure_is_not_present(client: FlaskClient) -> None:
     b = pre_ivus("hfres")
-    b.condition(
-        concept(coding(ICD10, "I50.9", "Heart failure, unspecified")),
-        onset=at(900),
-        status="resolved",
-    )
+    b.condition(concept(coding(ICD10, "I50.9", "Heart failure, unspecified")), onset=at(900),
+                status="resolved")
     assert ids(post(client, b, PV)) == ["ivus-before-intervention"]
 
 
@@ -182,11 +177,8 @@ def test_ivus_done_without_result_still_asks_for_the_measurements(client: FlaskC
             "status": "available",
             "started": at(4),
             "modality": [
-                coding(
-                    "http://dicom.nema.org/resources/ontology/DCM",
-                    "IVUS",
-                    "Intravascular Ultrasound",
-                )
+                coding("http://dicom.nema.org/resources/ontology/DCM", "IVUS",
+                       "Intravascular Ultrasound")
             ],
             "description": "IVUS iliac veins",
         }
@@ -202,10 +194,8 @@ def test_ivus_suggested_with_i87_1_on_iliac_site(client: FlaskClient) -> None:
     b.swelling("left", 20, extent="whole")
     b.duplex("left", 15)
     b.condition(
-        concept(
-            coding(ICD10, "I87.1", "Compression of vein"),
-            text="May-Thurner syndrome, left common iliac vein",
-        ),
+        concept(coding(ICD10, "I87.1", "Compression of vein"),
+                text="May-Thurner syndrome, left common iliac vein"),
         onset=at(14),
         body_site=site("46027005", "Common iliac vein", "left"),
     )
@@ -219,10 +209,8 @@ def test_ivus_suggested_with_i87_1_on_iliac_site(client: FlaskClient) -> None:
 def test_i87_1_of_the_vena_cava_is_not_iliac_compression(client: FlaskClient) -> None:
     b = patient("svc")
     b.condition(
-        concept(
-            coding(ICD10, "I87.1", "Compression of vein"),
-            text="Superior vena cava compression by mediastinal mass",
-        ),
+        concept(coding(ICD10, "I87.1", "Compression of vein"),
+                text="Superior vena cava compression by mediastinal mass"),
         onset=at(14),
     )
     assert post(client, b, PV) == []
@@ -277,10 +265,8 @@ def test_compression_with_stent_no_compression_card(client: FlaskClient) -> None
 
 def test_uncharacterized_mass_two_suggestions(client: FlaskClient) -> None:
     b = patient("mass")
-    b.condition(
-        concept(coding(ICD10, "R19.04", "Left lower quadrant abdominal swelling, mass and lump")),
-        onset=at(10),
-    )
+    b.condition(concept(coding(ICD10, "R19.04", "Left lower quadrant abdominal swelling, mass "
+                                               "and lump")), onset=at(10))
     cards = post(client, b, PV)
     assert "mass-characterization" in ids(cards)
     c = card(cards, "mass-characterization")
@@ -295,40 +281,26 @@ def test_uncharacterized_mass_two_suggestions(client: FlaskClient) -> None:
 def test_pregnant_mass_mri_only(client: FlaskClient) -> None:
     b = patient("massp")
     b.condition(concept(coding(SNOMED, "74285003", "Mass of pelvic structure")), onset=at(10))
-    b.observation(
-        concept(coding(LOINC, "82810-3", "Pregnancy status")),
-        when=at(3),
-        category="survey",
-        valueCodeableConcept=concept(coding(SNOMED, "77386006", "Pregnant")),
-    )
+    b.observation(concept(coding(LOINC, "82810-3", "Pregnancy status")), when=at(3),
+                  category="survey",
+                  valueCodeableConcept=concept(coding(SNOMED, "77386006", "Pregnant")))
     c = card(post(client, b, PV), "mass-characterization")
-    codes = [
-        a["resource"]["code"]["coding"][0]["code"] for s in c["suggestions"] for a in s["actions"]
-    ]
+    codes = [a["resource"]["code"]["coding"][0]["code"]
+             for s in c["suggestions"] for a in s["actions"]]
     assert codes == ["433138001"]
 
 
 def test_inguinal_lymphadenopathy_is_a_mass(client: FlaskClient) -> None:
     b = patient("lad")
-    b.condition(
-        concept(
-            coding(ICD10, "R59.0", "Localized enlarged lymph nodes"),
-            text="Left inguinal lymphadenopathy",
-        ),
-        onset=at(10),
-    )
+    b.condition(concept(coding(ICD10, "R59.0", "Localized enlarged lymph nodes"),
+                        text="Left inguinal lymphadenopathy"), onset=at(10))
     assert "mass-characterization" in ids(post(client, b, PV))
 
 
 def test_cervical_lymphadenopathy_is_not_a_mass(client: FlaskClient) -> None:
     b = patient("ladc")
-    b.condition(
-        concept(
-            coding(ICD10, "R59.0", "Localized enlarged lymph nodes"),
-            text="Cervical lymphadenopathy",
-        ),
-        onset=at(10),
-    )
+    b.condition(concept(coding(ICD10, "R59.0", "Localized enlarged lymph nodes"),
+                        text="Cervical lymphadenopathy"), onset=at(10))
     assert post(client, b, PV) == []
 
 
@@ -359,23 +331,19 @@ def test_ct_venography_does_not_characterize_mass(client: FlaskClient) -> None:
 def test_malignant_mass_oncology_referral_and_no_stent_cards(client: FlaskClient) -> None:
     b = patient("onc")
     nivl_workup(b)
-    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")), onset=at(30))
+    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")),
+                onset=at(30))
     ivus_obs(b, 80)
     b.lesion("fixed", "left")
     cards = post(client, b, PV)
     got = ids(cards)
     assert "extrinsic-compression-treat-cause" in got
-    for rid in (
-        "nivl-stent-candidate",
-        "nivl-stent-not-indicated",
-        "nivl-stent-criteria-incomplete",
-        "ivus-before-intervention",
-    ):
+    for rid in ("nivl-stent-candidate", "nivl-stent-not-indicated",
+                "nivl-stent-criteria-incomplete", "ivus-before-intervention"):
         assert rid not in got
     c = card(cards, "extrinsic-compression-treat-cause")
-    codes = [
-        a["resource"]["code"]["coding"][0]["code"] for s in c["suggestions"] for a in s["actions"]
-    ]
+    codes = [a["resource"]["code"]["coding"][0]["code"]
+             for s in c["suggestions"] for a in s["actions"]]
     assert codes == ["306237005"]
     assert "oncolog" in text_of(c).lower()
 
@@ -383,12 +351,8 @@ def test_malignant_mass_oncology_referral_and_no_stent_cards(client: FlaskClient
 def test_abscess_drainage_no_temporizing_stent(client: FlaskClient) -> None:
     b = patient("abs")
     b.ct_venography(5, compression_side="left")
-    b.condition(
-        concept(
-            coding(ICD10, "K68.19", "Other retroperitoneal abscess"), text="Left psoas abscess"
-        ),
-        onset=at(6),
-    )
+    b.condition(concept(coding(ICD10, "K68.19", "Other retroperitoneal abscess"),
+                        text="Left psoas abscess"), onset=at(6))
     cards = post(client, b, PV)
     c = card(cards, "extrinsic-compression-treat-cause")
     text = text_of(c).lower()
@@ -401,16 +365,10 @@ def test_abscess_drainage_no_temporizing_stent(client: FlaskClient) -> None:
 def test_bursitis_after_hip_arthroplasty_orthopedic_input(client: FlaskClient) -> None:
     b = patient("burs")
     b.swelling("left", 20, extent="whole")
-    b.condition(
-        concept(
-            coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
-            text="Left iliopsoas bursitis",
-        ),
-        onset=at(15),
-    )
-    b.condition(
-        concept(coding(ICD10, "Z96.642", "Presence of left artificial hip joint")), onset=at(800)
-    )
+    b.condition(concept(coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
+                        text="Left iliopsoas bursitis"), onset=at(15))
+    b.condition(concept(coding(ICD10, "Z96.642", "Presence of left artificial hip joint")),
+                onset=at(800))
     b.ct_venography(12, compression_side="left")
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     text = text_of(c).lower()
@@ -421,13 +379,9 @@ def test_bursitis_after_hip_arthroplasty_orthopedic_input(client: FlaskClient) -
 def test_disc_osteophyte_spine_review(client: FlaskClient) -> None:
     b = patient("disc", gender="male", birth="1941-01-01")
     b.swelling("left", 20, extent="whole")
-    b.condition(
-        concept(
-            coding(ICD10, "M25.78", "Osteophyte, vertebrae"),
-            text="L5 anterior osteophyte compressing the left common iliac vein",
-        ),
-        onset=at(15),
-    )
+    b.condition(concept(coding(ICD10, "M25.78", "Osteophyte, vertebrae"),
+                        text="L5 anterior osteophyte compressing the left common iliac vein"),
+                onset=at(15))
     b.ct_venography(12, compression_side="left")
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     assert "spine" in text_of(c).lower()
@@ -437,10 +391,8 @@ def test_disc_osteophyte_spine_review(client: FlaskClient) -> None:
 def test_generic_abscess_without_pelvic_site_is_not_extrinsic(client: FlaskClient) -> None:
     b = patient("absarm")
     b.ct_venography(5, compression_side="left")
-    b.condition(
-        concept(coding(SNOMED, "128477000", "Abscess"), text="Abscess of right forearm"),
-        onset=at(6),
-    )
+    b.condition(concept(coding(SNOMED, "128477000", "Abscess"), text="Abscess of right forearm"),
+                onset=at(6))
     cards = post(client, b, PV)
     assert "extrinsic-compression-treat-cause" not in ids(cards)
     assert ids(cards) == ["compression-without-symptoms"]
@@ -448,12 +400,8 @@ def test_generic_abscess_without_pelvic_site_is_not_extrinsic(client: FlaskClien
 
 def test_ivus_qol_local_code_no_answer_is_minimal(client: FlaskClient) -> None:
     b = pre_ivus("qolno", qol=False)
-    b.observation(
-        concept(coding(LOCAL, "edema-qol-impact", "Edema QoL impact")),
-        when=at(5),
-        category="survey",
-        valueBoolean=False,
-    )
+    b.observation(concept(coding(LOCAL, "edema-qol-impact", "Edema QoL impact")), when=at(5),
+                  category="survey", valueBoolean=False)
     assert "ivus-before-intervention" not in ids(post(client, b, PV))
 
 
@@ -463,10 +411,8 @@ def test_compression_next_to_an_imaged_mass_is_not_called_common_anatomy(
     # A 4 cm mass imaged with contrast (nature not yet documented) next to a compressed iliac
     # vein: "anatomic compression is common, no intervention" would mislead.
     b = patient("cwsmass")
-    b.condition(
-        concept(coding(SNOMED, "74285003", "Mass of pelvic structure"), text="Left pelvic mass"),
-        onset=at(20),
-    )
+    b.condition(concept(coding(SNOMED, "74285003", "Mass of pelvic structure"),
+                        text="Left pelvic mass"), onset=at(20))
     b.contrast_ct_pelvis(10, "Indeterminate 4 cm left pelvic sidewall mass.")
     b.ct_venography(12, compression_side="left")
     assert "compression-without-symptoms" not in ids(post(client, b, PV))
@@ -482,12 +428,8 @@ def test_ivus_suggestion_is_lateralized_and_unilateral(client: FlaskClient) -> N
 
 def test_qol_from_condition_note_text(client: FlaskClient) -> None:
     b = patient("qolnote")
-    b.swelling(
-        "left",
-        20,
-        extent="whole",
-        note="Swelling significantly affects her ability to work and sleep.",
-    )
+    b.swelling("left", 20, extent="whole",
+               note="Swelling significantly affects her ability to work and sleep.")
     b.duplex("left", 15)
     b.ct_venography(12, compression_side="left")
     b.normal_workup(10)
@@ -496,21 +438,17 @@ def test_qol_from_condition_note_text(client: FlaskClient) -> None:
 
 def test_qol_snomed_yes_answer(client: FlaskClient) -> None:
     b = pre_ivus("qolyes", qol=False)
-    b.observation(
-        concept(coding(LOCAL, "edema-qol-impact", "QoL")),
-        when=at(5),
-        category="survey",
-        valueCodeableConcept=concept(coding(SNOMED, "373066001", "Yes")),
-    )
+    b.observation(concept(coding(LOCAL, "edema-qol-impact", "QoL")), when=at(5),
+                  category="survey", valueCodeableConcept=concept(coding(SNOMED, "373066001",
+                                                                         "Yes")))
     assert ids(post(client, b, PV)) == ["ivus-before-intervention"]
 
 
 def test_swelling_icd_oid_without_dot(client: FlaskClient) -> None:
     b = patient("r2242")
-    b.condition(
-        concept(coding(ICD10_OID, "R2242", "Localized swelling, mass and lump, left lower limb")),
-        onset=at(20),
-    )
+    b.condition(concept(coding(ICD10_OID, "R2242",
+                               "Localized swelling, mass and lump, left lower limb")),
+                onset=at(20))
     b.duplex("left", 15)
     b.ct_venography(12, compression_side="left")
     b.normal_workup(10)
@@ -520,22 +458,16 @@ def test_swelling_icd_oid_without_dot(client: FlaskClient) -> None:
 
 def test_penile_edema_text_replaces_qol(client: FlaskClient) -> None:
     b = pre_ivus("pen", qol=False, gender="male")
-    b.condition(
-        concept(coding(ICD10, "N48.89", "Other specified disorders of penis"), text="Penile edema"),
-        onset=at(10),
-    )
+    b.condition(concept(coding(ICD10, "N48.89", "Other specified disorders of penis"),
+                        text="Penile edema"), onset=at(10))
     assert ids(post(client, b, PV)) == ["ivus-before-intervention"]
 
 
 def test_hydrocele_code_is_not_scrotal_edema(client: FlaskClient) -> None:
     b = pre_ivus("hydro", qol=False, gender="male")
-    b.condition(
-        concept(
-            coding(ICD10, "N50.89", "Other specified disorders of the male genital organs"),
-            text="Hydrocele",
-        ),
-        onset=at(10),
-    )
+    b.condition(concept(coding(ICD10, "N50.89", "Other specified disorders of the male "
+                                                "genital organs"), text="Hydrocele"),
+                onset=at(10))
     assert ids(post(client, b, PV)) == []
 
 
@@ -559,29 +491,18 @@ def test_bilateral_card_lists_cause_states_in_words(client: FlaskClient) -> None
 @pytest.mark.parametrize(
     ("system", "code", "display", "text", "is_mass"),
     [
-        (
-            ICD10,
-            "R19.00",
-            "Intra-abdominal and pelvic swelling, mass and lump, unspecified site",
-            "Pelvic mass",
-            True,
-        ),
+        (ICD10, "R19.00", "Intra-abdominal and pelvic swelling, mass and lump, unspecified site",
+         "Pelvic mass", True),
         # R19.00's display always says "pelvic": only the record's own text may place it there.
-        (
-            ICD10,
-            "R19.00",
-            "Intra-abdominal and pelvic swelling, mass and lump, unspecified site",
-            "Epigastric mass",
-            False,
-        ),
+        (ICD10, "R19.00", "Intra-abdominal and pelvic swelling, mass and lump, unspecified site",
+         "Epigastric mass", False),
         (SNOMED, "281398003", "Groin mass", "", True),
         (SNOMED, "274754009", "Pelvic mass", "", True),
         (ICD10_OID, "R1903", "Right lower quadrant abdominal swelling, mass and lump", "", True),
     ],
 )
-def test_mass_codes(
-    client: FlaskClient, system: str, code: str, display: str, text: str, is_mass: bool
-) -> None:
+def test_mass_codes(client: FlaskClient, system: str, code: str, display: str, text: str,
+                    is_mass: bool) -> None:
     b = patient("mcode")
     b.condition(concept(coding(system, code, display), text=text), onset=at(20))
     assert ids(post(client, b, PV)) == (["mass-characterization"] if is_mass else [])
@@ -601,12 +522,8 @@ def test_retroperitoneal_hematoma_evacuation(client: FlaskClient) -> None:
 def test_lymphoma_code_alone_is_a_characterized_cause(client: FlaskClient) -> None:
     b = patient("lymph")
     b.ct_venography(12, compression_side="left")
-    b.condition(
-        concept(
-            coding(ICD10, "C83.38", "Diffuse large B-cell lymphoma, lymph nodes of multiple sites")
-        ),
-        onset=at(20),
-    )
+    b.condition(concept(coding(ICD10, "C83.38", "Diffuse large B-cell lymphoma, lymph nodes of "
+                                                "multiple sites")), onset=at(20))
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     assert "malignant" in c["summary"]
     assert "suggestions" in c
@@ -622,13 +539,8 @@ def test_generic_benign_neoplasm_without_site_is_not_a_cause(client: FlaskClient
 def test_bursitis_without_arthroplasty_no_orthopedic_mention(client: FlaskClient) -> None:
     b = patient("burs2")
     b.swelling("left", 20, extent="whole")
-    b.condition(
-        concept(
-            coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
-            text="Left iliopsoas bursitis",
-        ),
-        onset=at(15),
-    )
+    b.condition(concept(coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
+                        text="Left iliopsoas bursitis"), onset=at(15))
     b.ct_venography(12, compression_side="left")
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     assert "orthop" not in c["detail"].lower()
@@ -638,21 +550,11 @@ def test_bursitis_without_arthroplasty_no_orthopedic_mention(client: FlaskClient
 def test_bursitis_with_arthroplasty_procedure(client: FlaskClient) -> None:
     b = patient("burs3")
     b.swelling("left", 20, extent="whole")
-    b.condition(
-        concept(
-            coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
-            text="Left iliopsoas bursitis",
-        ),
-        onset=at(15),
-    )
-    b.add(
-        {
-            "resourceType": "Procedure",
-            "status": "completed",
-            "code": concept(coding(SNOMED, "52734007", "Total replacement of hip")),
-            "performedDateTime": at(900),
-        }
-    )
+    b.condition(concept(coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
+                        text="Left iliopsoas bursitis"), onset=at(15))
+    b.add({"resourceType": "Procedure", "status": "completed",
+           "code": concept(coding(SNOMED, "52734007", "Total replacement of hip")),
+           "performedDateTime": at(900)})
     b.ct_venography(12, compression_side="left")
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     assert "orthopedic input" in c["detail"]
@@ -662,12 +564,8 @@ def test_trochanteric_bursitis_is_not_iliopsoas(client: FlaskClient) -> None:
     b = patient("troch")
     b.swelling("left", 20, extent="whole")
     b.duplex("left", 15)
-    b.condition(
-        concept(
-            coding(ICD10, "M70.72", "Other bursitis of hip, left hip"), text="Trochanteric bursitis"
-        ),
-        onset=at(15),
-    )
+    b.condition(concept(coding(ICD10, "M70.72", "Other bursitis of hip, left hip"),
+                        text="Trochanteric bursitis"), onset=at(15))
     b.ct_venography(12, compression_side="left")
     assert "extrinsic-compression-treat-cause" not in ids(post(client, b, PV))
 
@@ -676,7 +574,8 @@ def test_malignancy_on_the_swollen_side_without_compression(client: FlaskClient)
     b = patient("malsw")
     b.swelling("right", 5, extent="whole")
     b.duplex("right", 3)
-    b.condition(concept(coding(ICD10, "C56.1", "Malignant neoplasm of right ovary")), onset=at(20))
+    b.condition(concept(coding(ICD10, "C56.1", "Malignant neoplasm of right ovary")),
+                onset=at(20))
     c = card(post(client, b, PV), "extrinsic-compression-treat-cause")
     assert c["indicator"] == "warning"
 
@@ -725,10 +624,8 @@ def test_bilateral_code_r22_43_with_compression(client: FlaskClient) -> None:
 
 def test_mass_imaged_without_nature_is_a_suspected_compression(client: FlaskClient) -> None:
     b = patient("massivus")
-    b.condition(
-        concept(coding(ICD10, "R19.04", "Left lower quadrant abdominal swelling, mass and lump")),
-        onset=at(25),
-    )
+    b.condition(concept(coding(ICD10, "R19.04", "Left lower quadrant abdominal swelling, mass "
+                                                "and lump")), onset=at(25))
     b.contrast_ct_pelvis(22, "3 cm left pelvic cyst.")
     b.swelling("left", 20, extent="whole")
     b.duplex("left", 15)
@@ -770,11 +667,8 @@ def test_mass_found_on_ct_venography_needs_characterization(client: FlaskClient)
 def test_mass_found_on_ct_venography_then_contrast_mri(client: FlaskClient) -> None:
     b = patient("foundmri")
     _mass_report(b, (SNOMED, "431676002", "CT venography"), 10)
-    b.report(
-        concept(coding(LOINC, "36237-6", "MR Pelvis W contrast IV")),
-        days_ago=4,
-        conclusion="Left pelvic sidewall mass, indeterminate.",
-    )
+    b.report(concept(coding(LOINC, "36237-6", "MR Pelvis W contrast IV")), days_ago=4,
+             conclusion="Left pelvic sidewall mass, indeterminate.")
     assert post(client, b, PV) == []
 
 
@@ -791,12 +685,8 @@ def test_compression_with_acute_iliac_dvt_is_not_incidental(client: FlaskClient)
 def test_compression_with_prior_vte_is_not_incidental(client: FlaskClient) -> None:
     b = patient("cwsvte")
     b.ct_venography(3, compression_side="left")
-    b.condition(
-        concept(
-            coding(ICD10, "Z86.718", "Personal history of other venous thrombosis and embolism")
-        ),
-        onset=at(700),
-    )
+    b.condition(concept(coding(ICD10, "Z86.718", "Personal history of other venous thrombosis "
+                                                 "and embolism")), onset=at(700))
     assert post(client, b, PV) == []
 
 
@@ -813,17 +703,12 @@ def test_medication_list_retrieved_but_empty_is_assessed(client: FlaskClient, em
     assert service is not None
     prefetch = prefetch_for(dict(service.prefetch), b.resources, b.patient_id)
     for key in ("medicationRequests", "medicationStatements", "medicationAdministrations"):
-        prefetch[key] = (
-            None if empty == "null" else {"resourceType": "Bundle", "type": "searchset", "total": 0}
-        )
-    body = {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
-        "context": {"userId": "Practitioner/example", "patientId": b.patient_id},
-        "prefetch": prefetch,
-    }
-    response = client.post(
-        f"/cds-services/{PV}", data=json.dumps(body), content_type="application/json"
-    )
+        prefetch[key] = None if empty == "null" else {"resourceType": "Bundle",
+                                                      "type": "searchset", "total": 0}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/example", "patientId": b.patient_id},
+            "prefetch": prefetch}
+    response = client.post(f"/cds-services/{PV}", data=json.dumps(body),
+                           content_type="application/json")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert ids(response.get_json()["cards"]) == ["ivus-before-intervention"]

@@ -29,14 +29,10 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
-def med(
-    text: str,
-    *,
-    code: str | None = None,
-    dose: float | None = None,
-    reason: dict[str, Any] | None = None,
-    dtext: str | None = None,
-) -> dict[str, Any]:
+
+
+def med(text: str, *, code: str | None = None, dose: float | None = None,
+        reason: dict[str, Any] | None = None, dtext: str | None = None) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
@@ -94,9 +90,8 @@ def test_catheter_clearance_doses_out_of_scope(
     assert post(client, b, SIGN) == []
 
 
-@pytest.mark.parametrize(
-    "dtext", ["catheter-directed 100,000 units/h", "0.01 mg/kg/h via infusion catheter"]
-)
+@pytest.mark.parametrize("dtext", ["catheter-directed 100,000 units/h",
+                                   "0.01 mg/kg/h via infusion catheter"])
 def test_unreadable_or_weight_based_dose_stays_in_scope(client: FlaskClient, dtext: str) -> None:
     b = dvt_patient("urok")
     name = "urokinase" if "units" in dtext else "alteplase"
@@ -116,9 +111,8 @@ def test_thrombolysis_all_criteria_but_bleeding(client: FlaskClient) -> None:
     b = dvt_patient("bleed")
     b.condition(concept(text="Phlegmasia cerulea dolens, left leg"), onset=at(0, "08:00:00Z"))
     b.systolic(85)
-    b.condition(
-        concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")), onset=at(2)
-    )
+    b.condition(concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")),
+                onset=at(2))
     ref = b.draft(orders.alteplase_order(20))
     c = card(post(client, b, SIGN), "thrombolysis-not-indicated")
     assert "contraindicated" in c["summary"]
@@ -140,48 +134,29 @@ def test_thrombolysis_systolic_boundary(client: FlaskClient, systolic: float) ->
 def test_ivc_filter_coded_by_icd10_pcs_only(client: FlaskClient) -> None:
     # 06H03DZ's display says "Intraluminal Device": still a filter, not a stent.
     b = patient("pcsflt")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(
-                coding(
-                    PCS,
-                    "06H03DZ",
-                    "Insertion of Intraluminal Device into Inferior "
-                    "Vena Cava, Percutaneous Approach",
-                )
-            ),
-        }
-    )
+    b.draft({
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "code": concept(coding(PCS, "06H03DZ", "Insertion of Intraluminal Device into Inferior "
+                                               "Vena Cava, Percutaneous Approach")),
+    })
     cards = post(client, b, SIGN)
     assert ids(cards) == ["ivc-filter-not-indicated"]
 
 
 def test_ivc_filter_cpt_only(client: FlaskClient) -> None:
     b = patient("cptflt")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(coding(CPT, "37191", "Insertion of intravascular vena cava filter")),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(coding(CPT, "37191", "Insertion of intravascular vena cava "
+                                                 "filter"))})
     assert ids(post(client, b, SIGN)) == ["ivc-filter-not-indicated"]
 
 
 def test_ivc_filter_retrieval_is_not_a_placement(client: FlaskClient) -> None:
     b = patient("retr")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(text="IVC filter retrieval"),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(text="IVC filter retrieval")})
     assert post(client, b, SIGN) == []
 
 
@@ -196,53 +171,31 @@ def test_deceased_patient_no_order_cards(client: FlaskClient) -> None:
 
 def test_stent_device_with_iliac_name_counts(client: FlaskClient) -> None:
     b = patient("devst")
-    b.add(
-        {
-            "resourceType": "Device",
-            "status": "active",
-            "deviceName": [
-                {"name": "Venovo 14 x 100 mm, left common iliac vein", "type": "user-friendly-name"}
-            ],
-            "type": concept(text="Venous stent"),
-        }
-    )
+    b.add({"resourceType": "Device", "status": "active",
+           "deviceName": [{"name": "Venovo 14 x 100 mm, left common iliac vein",
+                           "type": "user-friendly-name"}],
+           "type": concept(text="Venous stent")})
     assert ids(post(client, b, PV)) == ["post-stent-surveillance"]
 
 
 def test_generic_stent_codes_alone_do_not_count(client: FlaskClient) -> None:
     b = patient("gen")
-    b.add(
-        {
-            "resourceType": "Procedure",
-            "status": "completed",
-            "code": concept(
-                coding(CPT, "37238", "Transcatheter placement of intravascular stent, initial vein")
-            ),
-            "performedDateTime": at(100),
-        }
-    )
-    b.condition(
-        concept(coding(ICD10, "Z95.828", "Presence of other vascular implants and grafts")),
-        onset=at(300),
-    )
+    b.add({"resourceType": "Procedure", "status": "completed",
+           "code": concept(coding(CPT, "37238", "Transcatheter placement of intravascular "
+                                                "stent, initial vein")),
+           "performedDateTime": at(100)})
+    b.condition(concept(coding(ICD10, "Z95.828", "Presence of other vascular implants and "
+                                                 "grafts")), onset=at(300))
     assert post(client, b, PV) == []
 
 
 def test_cpt_stent_with_iliac_text_counts(client: FlaskClient) -> None:
     b = patient("cptil")
-    b.add(
-        {
-            "resourceType": "Procedure",
-            "status": "completed",
-            "code": concept(
-                coding(
-                    CPT, "37238", "Transcatheter placement of intravascular stent, initial vein"
-                ),
-                text="Left common iliac vein stent placement",
-            ),
-            "performedDateTime": at(100),
-        }
-    )
+    b.add({"resourceType": "Procedure", "status": "completed",
+           "code": concept(coding(CPT, "37238", "Transcatheter placement of intravascular "
+                                                "stent, initial vein"),
+                           text="Left common iliac vein stent placement"),
+           "performedDateTime": at(100)})
     c = card(post(client, b, PV), "post-stent-surveillance")
     (resource,) = [a["resource"] for s in c["suggestions"] for a in s["actions"]]
     assert "39432-0" in {cd["code"] for cd in resource["code"]["coding"]}
@@ -252,16 +205,10 @@ def test_medication_statement_antithrombotic_after_stent(client: FlaskClient) ->
     b = patient("mstat")
     b.iliac_stent("left", 100)
     b.duplex("left", 30)
-    b.add(
-        {
-            "resourceType": "MedicationStatement",
-            "status": "active",
-            "medicationCodeableConcept": concept(
-                coding(RXNORM_SYSTEM, "1364445", "apixaban 5 MG Oral Tablet"), text="Eliquis 5 mg"
-            ),
-            "effectiveDateTime": at(90),
-        }
-    )
+    b.add({"resourceType": "MedicationStatement", "status": "active",
+           "medicationCodeableConcept": concept(
+               coding(RXNORM_SYSTEM, "1364445", "apixaban 5 MG Oral Tablet"), text="Eliquis 5 mg"),
+           "effectiveDateTime": at(90)})
     c = card(post(client, b, PV), "post-stent-antithrombotic-review")
     assert "apixaban" in c["summary"]
     assert "never an automatic stop" in c["detail"].lower()
@@ -280,27 +227,15 @@ def test_lab_orders_with_lysis_words_are_not_thrombolysis(
     client: FlaskClient, code: dict[str, Any] | None, text: str
 ) -> None:
     b = dvt_patient("labl")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(*([code] if code else []), text=text),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(*([code] if code else []), text=text)})
     assert post(client, b, SIGN) == []
 
 
 def test_cdt_procedure_text_is_thrombolysis(client: FlaskClient) -> None:
     b = dvt_patient("cdtp")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(text="CDT left iliofemoral DVT"),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(text="CDT left iliofemoral DVT")})
     assert ids(post(client, b, SIGN)) == ["thrombolysis-not-indicated"]
 
 
@@ -320,10 +255,8 @@ def stented(key: str) -> Builder:
         (concept(coding(ICD10, "I48.91", "Unspecified atrial fibrillation")), True),
         (concept(text="Paroxysmal AF"), True),
         (concept(text="Mechanical mitral valve"), True),
-        (
-            concept(coding(ICD10, "I87.1", "Compression of vein"), text="May-Thurner syndrome"),
-            False,
-        ),
+        (concept(coding(ICD10, "I87.1", "Compression of vein"), text="May-Thurner syndrome"),
+         False),
         (concept(text="Post iliac vein stent"), False),
     ],
 )
@@ -351,13 +284,10 @@ def test_ivc_filter_platelet_contraindication_boundary(
 
 def test_ivc_filter_acute_pe_with_bleeding_is_silent(client: FlaskClient) -> None:
     b = patient("pebl")
-    b.condition(
-        concept(coding(ICD10, "I26.99", "Other pulmonary embolism without acute cor pulmonale")),
-        onset=at(2),
-    )
-    b.condition(
-        concept(coding(ICD10, "I61.9", "Nontraumatic intracerebral hemorrhage")), onset=at(3)
-    )
+    b.condition(concept(coding(ICD10, "I26.99", "Other pulmonary embolism without acute cor "
+                                                "pulmonale")), onset=at(2))
+    b.condition(concept(coding(ICD10, "I61.9", "Nontraumatic intracerebral hemorrhage")),
+                onset=at(3))
     b.draft(orders.ivc_filter_order())
     assert post(client, b, SIGN) == []
 
@@ -365,30 +295,18 @@ def test_ivc_filter_acute_pe_with_bleeding_is_silent(client: FlaskClient) -> Non
 def test_stu3_shaped_medication_request_400(client: FlaskClient) -> None:
     # STU3 put doseQuantity directly on the Dosage; R4 moved it into doseAndRate.
     b = dvt_patient("stu3med")
-    b.draft(
-        {
-            "resourceType": "MedicationRequest",
-            "status": "draft",
-            "intent": "order",
-            "medicationCodeableConcept": concept(coding(RXNORM_SYSTEM, "8410", "alteplase")),
-            "dosageInstruction": [{"text": "alteplase 20 mg", "doseQuantity": qty(20, "mg")}],
-        }
-    )
+    b.draft({"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "medicationCodeableConcept": concept(coding(RXNORM_SYSTEM, "8410", "alteplase")),
+             "dosageInstruction": [{"text": "alteplase 20 mg", "doseQuantity": qty(20, "mg")}]})
     post(client, b, SIGN, status=400)
 
 
 def test_stu3_shaped_device_request_400(client: FlaskClient) -> None:
     # STU3 DeviceRequest.context became encounter in R4.
     b = patient("stu3dev")
-    b.draft(
-        {
-            "resourceType": "DeviceRequest",
-            "status": "draft",
-            "intent": "order",
-            "codeCodeableConcept": concept(text="Iliac vein stent 14 x 40 mm"),
-            "context": {"reference": "Encounter/1"},
-        }
-    )
+    b.draft({"resourceType": "DeviceRequest", "status": "draft", "intent": "order",
+             "codeCodeableConcept": concept(text="Iliac vein stent 14 x 40 mm"),
+             "context": {"reference": "Encounter/1"}})
     post(client, b, SIGN, status=400)
 
 
@@ -396,32 +314,24 @@ def test_ivc_filter_with_hit_only_still_warns(client: FlaskClient) -> None:
     # HIT contraindicates heparin, not anticoagulation: a non-heparin anticoagulant remains.
     b = patient("hit")
     b.dvt("I82.412", "Acute embolism and thrombosis of left femoral vein", 2)
-    b.condition(
-        concept(coding(ICD10, "D75.82", "Heparin induced thrombocytopenia (HIT)")), onset=at(20)
-    )
+    b.condition(concept(coding(ICD10, "D75.82", "Heparin induced thrombocytopenia (HIT)")),
+                onset=at(20))
     b.draft(orders.ivc_filter_order())
     c = card(post(client, b, SIGN), "ivc-filter-not-indicated")
     assert "contraindicated" in c["summary"]
 
 
 def _apixaban_med(med_id: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Medication",
-        "id": med_id,
-        "code": concept(coding(RXNORM_SYSTEM, "1364445", "apixaban 5 MG Oral Tablet")),
-    }
+    return {"resourceType": "Medication", "id": med_id,
+            "code": concept(coding(RXNORM_SYSTEM, "1364445", "apixaban 5 MG Oral Tablet"))}
 
 
 @pytest.mark.parametrize("form", ["contained", "bundle", "display-only"])
 def test_drafted_antithrombotic_by_medication_reference(client: FlaskClient, form: str) -> None:
     b = stented("medref")
-    request: dict[str, Any] = {
-        "resourceType": "MedicationRequest",
-        "id": "mr-ref",
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": b.ref},
-    }
+    request: dict[str, Any] = {"resourceType": "MedicationRequest", "id": "mr-ref",
+                               "status": "draft", "intent": "order",
+                               "subject": {"reference": b.ref}}
     drafts = [request]
     if form == "contained":
         request["contained"] = [_apixaban_med("m1")]
@@ -430,8 +340,6 @@ def test_drafted_antithrombotic_by_medication_reference(client: FlaskClient, for
         request["medicationReference"] = {"reference": "Medication/medx"}
         drafts.append(_apixaban_med("medx"))
     else:
-        request["medicationReference"] = {
-            "reference": "Medication/unknown",
-            "display": "Eliquis 5 mg tablet",
-        }
+        request["medicationReference"] = {"reference": "Medication/unknown",
+                                          "display": "Eliquis 5 mg tablet"}
     assert ids(post(client, b, SIGN, drafts=drafts)) == ["post-stent-antithrombotic-review"]

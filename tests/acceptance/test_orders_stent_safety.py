@@ -34,6 +34,8 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
+
+
 def confirmed(key: str, ref_mm: float = 13):
     """A record that justifies a left iliac stent: IVUS 72% fixed, reference diameter."""
     b = patient(key)
@@ -99,14 +101,8 @@ def test_length_in_service_request_order_detail_only(client: FlaskClient) -> Non
             "resourceType": "ServiceRequest",
             "status": "draft",
             "intent": "order",
-            "code": concept(
-                coding(
-                    PCS,
-                    "067D3DZ",
-                    "Dilation of Left Common Iliac Vein with "
-                    "Intraluminal Device, Percutaneous Approach",
-                )
-            ),
+            "code": concept(coding(PCS, "067D3DZ", "Dilation of Left Common Iliac Vein with "
+                                                   "Intraluminal Device, Percutaneous Approach")),
             "orderDetail": [concept(text="Venous stent 14 x 40 mm")],
         }
     )
@@ -121,12 +117,9 @@ def test_length_in_service_request_note_only(client: FlaskClient) -> None:
             "resourceType": "ServiceRequest",
             "status": "draft",
             "intent": "order",
-            "code": concept(
-                coding(
-                    CPT, "37238", "Transcatheter placement of intravascular stent, initial vein"
-                ),
-                text="Venous stent placement",
-            ),
+            "code": concept(coding(CPT, "37238", "Transcatheter placement of intravascular "
+                                                 "stent, initial vein"),
+                            text="Venous stent placement"),
             "bodySite": [site("46027005", "Common iliac vein", "left")],
             "note": [{"text": "Planned Venovo 16 x 40 mm, left CIV"}],
         }
@@ -144,14 +137,10 @@ def test_length_from_referenced_device(client: FlaskClient) -> None:
         "deviceName": [{"name": "Venous stent 14 x 40 mm", "type": "user-friendly-name"}],
         "type": concept(text="Venous stent"),
         "property": [
-            {
-                "type": concept(coding(SNOMED, "81827009", "Diameter")),
-                "valueQuantity": [qty(14, "mm")],
-            },
-            {
-                "type": concept(coding(SNOMED, "410668003", "Length")),
-                "valueQuantity": [qty(40, "mm")],
-            },
+            {"type": concept(coding(SNOMED, "81827009", "Diameter")),
+             "valueQuantity": [qty(14, "mm")]},
+            {"type": concept(coding(SNOMED, "410668003", "Length")),
+             "valueQuantity": [qty(40, "mm")]},
         ],
     }
     req = {
@@ -176,11 +165,8 @@ def test_length_edit_suggestion_is_update_with_resource_id(client: FlaskClient) 
         assert a["type"] in ("update", "delete")
         if a["type"] == "update":
             assert a["resource"]["id"] == ref.split("/")[1]
-            lengths = [
-                p["valueQuantity"]["value"]
-                for p in a["resource"]["parameter"]
-                if p["code"]["coding"][0]["code"] == "410668003"
-            ]
+            lengths = [p["valueQuantity"]["value"] for p in a["resource"]["parameter"]
+                       if p["code"]["coding"][0]["code"] == "410668003"]
             assert lengths == [60]
         else:
             assert a["resourceId"] == ref
@@ -320,7 +306,8 @@ def test_malignant_mass_waives_only_ivus(client: FlaskClient) -> None:
     b.swelling("left", 20, extent="whole")
     b.duplex("left", 15)
     b.ct_venography(12, compression_side="left")
-    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")), onset=at(30))
+    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")),
+                onset=at(30))
     b.reference_diameter(13, "mm", "left")
     b.draft(device(14, 90))
     assert post(client, b, SIGN) == []
@@ -329,7 +316,8 @@ def test_malignant_mass_waives_only_ivus(client: FlaskClient) -> None:
 def test_malignant_mass_without_swelling_still_flags(client: FlaskClient) -> None:
     b = patient("maligns")
     b.ct_venography(12, compression_side="left")
-    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")), onset=at(30))
+    b.condition(concept(coding(ICD10, "C56.2", "Malignant neoplasm of left ovary")),
+                onset=at(30))
     b.reference_diameter(13, "mm", "left")
     b.draft(device(14, 90))
     c = card(post(client, b, SIGN), "stent-without-ivus-confirmation")
@@ -449,9 +437,8 @@ def test_ivc_filter_without_dvt_warning(client: FlaskClient) -> None:
 def test_ivc_filter_indicated_proximal_dvt_and_bleeding(client: FlaskClient) -> None:
     b = patient("ivcok")
     b.dvt("I82.422", "Acute embolism and thrombosis of left iliac vein", 2)
-    b.condition(
-        concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")), onset=at(3)
-    )
+    b.condition(concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")),
+                onset=at(3))
     b.draft(orders.ivc_filter_order())
     assert post(client, b, SIGN) == []
 
@@ -459,9 +446,8 @@ def test_ivc_filter_indicated_proximal_dvt_and_bleeding(client: FlaskClient) -> 
 def test_ivc_filter_distal_dvt_with_bleeding_warns(client: FlaskClient) -> None:
     b = patient("ivcdist")
     b.dvt("I82.442", "Acute embolism and thrombosis of left tibial vein", 2)
-    b.condition(
-        concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")), onset=at(3)
-    )
+    b.condition(concept(coding(ICD10, "K92.2", "Gastrointestinal hemorrhage, unspecified")),
+                onset=at(3))
     b.draft(orders.ivc_filter_order())
     assert ids(post(client, b, SIGN)) == ["ivc-filter-not-indicated"]
 
@@ -494,15 +480,11 @@ def test_alteplase_catheter_clearance_dose(client: FlaskClient, mg: float, in_sc
     ("reason_code", "reason_text"),
     [
         (coding(ICD10, "I63.9", "Cerebral infarction, unspecified"), "Acute ischemic stroke"),
-        (
-            coding(ICD10, "I26.99", "Other pulmonary embolism without acute cor pulmonale"),
-            "Pulmonary embolism",
-        ),
+        (coding(ICD10, "I26.99", "Other pulmonary embolism without acute cor pulmonale"),
+         "Pulmonary embolism"),
         (coding(ICD10, "I21.4", "Non-ST elevation myocardial infarction"), "NSTEMI"),
-        (
-            coding(ICD10, "T82.868A", "Thrombosis of vascular prosthetic devices"),
-            "Catheter occlusion",
-        ),
+        (coding(ICD10, "T82.868A", "Thrombosis of vascular prosthetic devices"),
+         "Catheter occlusion"),
     ],
 )
 def test_thrombolytic_for_other_indication_out_of_scope(
@@ -516,11 +498,8 @@ def test_thrombolytic_for_other_indication_out_of_scope(
 
 def test_thrombolytic_with_dvt_reason_and_no_dvt_on_record(client: FlaskClient) -> None:
     b = patient("lyticr")
-    b.draft(
-        orders.alteplase_order(
-            20, reason=concept(coding(ICD10, "I82.412", "Acute DVT of left femoral vein"))
-        )
-    )
+    b.draft(orders.alteplase_order(
+        20, reason=concept(coding(ICD10, "I82.412", "Acute DVT of left femoral vein"))))
     c = card(post(client, b, SIGN), "thrombolysis-not-indicated")
     assert "8%" in str(c)
 
@@ -539,10 +518,8 @@ def test_catheter_directed_thrombolysis_procedure(client: FlaskClient) -> None:
             "resourceType": "ServiceRequest",
             "status": "draft",
             "intent": "order",
-            "code": concept(
-                coding(SNOMED, "426347000", "Thrombolytic therapy"),
-                text="Catheter-directed thrombolysis, left iliofemoral DVT",
-            ),
+            "code": concept(coding(SNOMED, "426347000", "Thrombolytic therapy"),
+                            text="Catheter-directed thrombolysis, left iliofemoral DVT"),
         }
     )
     assert ids(post(client, b, SIGN)) == ["thrombolysis-not-indicated"]
@@ -575,11 +552,8 @@ def test_antithrombotic_order_without_stent_no_cards(client: FlaskClient) -> Non
         ("I82.402", "Acute DVT of unspecified deep veins of left lower extremity", "resolved"),
         ("I48.91", "Unspecified atrial fibrillation", "active"),
         ("Z95.5", "Presence of coronary angioplasty implant and graft", "active"),
-        (
-            "I70.212",
-            "Atherosclerosis of native arteries of extremities with claudication, left leg",
-            "active",
-        ),
+        ("I70.212", "Atherosclerosis of native arteries of extremities with claudication, left "
+                    "leg", "active"),
         ("Z86.73", "Personal history of TIA and cerebral infarction", "active"),
         ("D68.51", "Activated protein C resistance", "active"),
         ("Z95.2", "Presence of prosthetic heart valve", "active"),
@@ -623,11 +597,8 @@ def test_surveillance_after_30_days(client: FlaskClient, days: int, fires: bool)
 def test_surveillance_silenced_by_iliac_duplex_39497_3(client: FlaskClient) -> None:
     b = patient("surv2")
     b.iliac_stent("left", 200)
-    b.report(
-        concept(coding("http://loinc.org", "39497-3", "US Iliac vein Doppler")),
-        days_ago=60,
-        conclusion="Patent left iliac venous stent.",
-    )
+    b.report(concept(coding("http://loinc.org", "39497-3", "US Iliac vein Doppler")),
+             days_ago=60, conclusion="Patent left iliac venous stent.")
     assert "post-stent-surveillance" not in ids(post(client, b, PV))
 
 
@@ -652,16 +623,11 @@ def test_surveillance_ct_venography_counts(client: FlaskClient) -> None:
     assert "post-stent-surveillance" not in ids(post(client, b, PV))
 
 
+
 def test_may_thurner_text_only_service_request_in_scope(client: FlaskClient) -> None:
     b = patient("mtsr")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(text="Venous stenting for May-Thurner syndrome, 14 x 60 mm"),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(text="Venous stenting for May-Thurner syndrome, 14 x 60 mm")})
     cards = post(client, b, SIGN)
     assert ids(cards) == ["stent-diameter-sizing", "stent-without-ivus-confirmation"]
     assert card(cards, "stent-without-ivus-confirmation")["indicator"] == "critical"
@@ -671,14 +637,8 @@ def test_text_only_ivus_order_downgrades_to_info(client: FlaskClient) -> None:
     b = patient("ivtxt")
     nivl_workup(b)
     b.draft(device(14, 90))
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(text="IVUS-guided venography of the left iliac veins"),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(text="IVUS-guided venography of the left iliac veins")})
     cards = post(client, b, SIGN)
     assert card(cards, "stent-without-ivus-confirmation")["indicator"] == "info"
 
@@ -711,11 +671,8 @@ def test_order_select_drafted_lovenox_with_stent(client: FlaskClient) -> None:
             "status": "draft",
             "intent": "order",
             "medicationCodeableConcept": concept(
-                coding(
-                    "http://www.nlm.nih.gov/research/umls/rxnorm",
-                    "854235",
-                    "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe",
-                ),
+                coding("http://www.nlm.nih.gov/research/umls/rxnorm", "854235",
+                       "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe"),
                 text="Lovenox 40 mg/0.4 mL",
             ),
             "dosageInstruction": [{"text": "40 mg subcut daily"}],
@@ -744,14 +701,8 @@ def test_ct_or_mr_venography_draft_does_not_downgrade(client: FlaskClient, text:
     b = patient("ctvdraft")
     nivl_workup(b)
     b.draft(device(14, 90))
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(text=text),
-        }
-    )
+    b.draft({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+             "code": concept(text=text)})
     assert card(post(client, b, SIGN), "stent-without-ivus-confirmation")["indicator"] == (
         "critical"
     )
@@ -773,11 +724,8 @@ def test_summary_names_the_real_gap_when_ivus_criteria_are_met(client: FlaskClie
 def test_unsided_ivus_does_not_confirm_a_lateral_stent(client: FlaskClient) -> None:
     b = patient("unsided")
     nivl_workup(b)
-    ivus_report(
-        b,
-        "IVUS: 72% diameter stenosis of the common iliac vein. Fixed lesion, no "
-        "respiratory or positional variation.",
-    )
+    ivus_report(b, "IVUS: 72% diameter stenosis of the common iliac vein. Fixed lesion, no "
+                   "respiratory or positional variation.")
     b.reference_diameter(13, "mm", "left")
     b.draft(device(14, 90))
     c = card(post(client, b, SIGN), "stent-without-ivus-confirmation")

@@ -25,6 +25,8 @@ from tests.acceptance.support_nivl import (
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 
 
+
+
 def confirmed(key: str):
     b = patient(key)
     nivl_workup(b)
@@ -50,51 +52,29 @@ def device_request(params: list[dict[str, Any]], text: str, note: str = "") -> d
 
 def test_parameters_with_text_codes_and_spelled_units(client: FlaskClient) -> None:
     b = confirmed("spell")
-    b.draft(
-        device_request(
-            [
-                {
-                    "code": concept(text="Stent diameter"),
-                    "valueQuantity": {"value": 14, "unit": "millimeter"},
-                },
-                {
-                    "code": concept(text="Stent length"),
-                    "valueQuantity": {"value": 40, "unit": "millimeter"},
-                },
-            ],
-            "Venous stent, left common iliac vein",
-        )
-    )
+    b.draft(device_request(
+        [
+            {"code": concept(text="Stent diameter"),
+             "valueQuantity": {"value": 14, "unit": "millimeter"}},
+            {"code": concept(text="Stent length"),
+             "valueQuantity": {"value": 40, "unit": "millimeter"}},
+        ],
+        "Venous stent, left common iliac vein",
+    ))
     assert ids(post(client, b, SIGN)) == ["stent-length-too-short"]
 
 
 def test_parameters_mixed_mm_and_cm(client: FlaskClient) -> None:
     b = confirmed("mixed")
-    b.draft(
-        device_request(
-            [
-                {
-                    "code": concept(text="Diameter"),
-                    "valueQuantity": {
-                        "value": 16,
-                        "unit": "mm",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "mm",
-                    },
-                },
-                {
-                    "code": concept(text="Length"),
-                    "valueQuantity": {
-                        "value": 9,
-                        "unit": "cm",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "cm",
-                    },
-                },
-            ],
-            "Venous stent, left common iliac vein",
-        )
-    )
+    b.draft(device_request(
+        [
+            {"code": concept(text="Diameter"), "valueQuantity": {
+                "value": 16, "unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}},
+            {"code": concept(text="Length"), "valueQuantity": {
+                "value": 9, "unit": "cm", "system": "http://unitsofmeasure.org", "code": "cm"}},
+        ],
+        "Venous stent, left common iliac vein",
+    ))
     assert post(client, b, SIGN) == []
 
 
@@ -106,22 +86,14 @@ def test_text_size_mixed_units(client: FlaskClient) -> None:
 
 def test_order_detail_diameter_and_length_entries(client: FlaskClient) -> None:
     b = confirmed("odet")
-    b.draft(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": concept(
-                coding(
-                    PCS,
-                    "067D3DZ",
-                    "Dilation of Left Common Iliac Vein with "
-                    "Intraluminal Device, Percutaneous Approach",
-                )
-            ),
-            "orderDetail": [concept(text="Diameter 14 mm"), concept(text="Length 40 mm")],
-        }
-    )
+    b.draft({
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "code": concept(coding(PCS, "067D3DZ", "Dilation of Left Common Iliac Vein with "
+                                               "Intraluminal Device, Percutaneous Approach")),
+        "orderDetail": [concept(text="Diameter 14 mm"), concept(text="Length 40 mm")],
+    })
     assert ids(post(client, b, SIGN)) == ["stent-length-too-short"]
 
 
@@ -189,9 +161,8 @@ def test_length_update_for_a_cm_order_restates_the_note(client: FlaskClient) -> 
     c = card(post(client, b, SIGN), "stent-length-too-short")
     (action,) = [a for s in c["suggestions"] for a in s["actions"]]
     assert action["type"] == "update" and action["resource"]["id"] == ref.split("/")[1]
-    params = {
-        p["code"]["coding"][0]["code"]: p["valueQuantity"] for p in action["resource"]["parameter"]
-    }
+    params = {p["code"]["coding"][0]["code"]: p["valueQuantity"]
+              for p in action["resource"]["parameter"]}
     assert (params["410668003"]["value"], params["410668003"]["code"]) == (60, "mm")
     assert params["81827009"]["value"] == 1.4  # the diameter is left as ordered
     assert action["resource"]["note"][0]["text"].endswith("1.4 x 6 cm")
@@ -207,41 +178,23 @@ def _sized_device(device_id: str, length: float) -> dict[str, Any]:
         "deviceName": [{"name": "Venous stent", "type": "user-friendly-name"}],
         "type": concept(text="Venous stent"),
         "property": [
-            {
-                "type": concept(coding("http://snomed.info/sct", "81827009", "Diameter")),
-                "valueQuantity": [
-                    {"value": 14, "unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}
-                ],
-            },
-            {
-                "type": concept(coding("http://snomed.info/sct", "410668003", "Length")),
-                "valueQuantity": [
-                    {
-                        "value": length,
-                        "unit": "mm",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "mm",
-                    }
-                ],
-            },
+            {"type": concept(coding("http://snomed.info/sct", "81827009", "Diameter")),
+             "valueQuantity": [{"value": 14, "unit": "mm",
+                                "system": "http://unitsofmeasure.org", "code": "mm"}]},
+            {"type": concept(coding("http://snomed.info/sct", "410668003", "Length")),
+             "valueQuantity": [{"value": length, "unit": "mm",
+                                "system": "http://unitsofmeasure.org", "code": "mm"}]},
         ],
     }
 
 
 @pytest.mark.parametrize(("length", "expected"), [(40, ["stent-length-too-short"]), (60, [])])
-def test_referenced_device_property_list(
-    client: FlaskClient, length: float, expected: list[str]
-) -> None:
+def test_referenced_device_property_list(client: FlaskClient, length: float,
+                                         expected: list[str]) -> None:
     b = confirmed("devref")
-    request = {
-        "resourceType": "DeviceRequest",
-        "id": "dr-ref",
-        "status": "draft",
-        "intent": "order",
-        "codeReference": {"reference": "Device/stent-1"},
-        "subject": {"reference": b.ref},
-        "note": [{"text": "Left common iliac vein"}],
-    }
+    request = {"resourceType": "DeviceRequest", "id": "dr-ref", "status": "draft",
+               "intent": "order", "codeReference": {"reference": "Device/stent-1"},
+               "subject": {"reference": b.ref}, "note": [{"text": "Left common iliac vein"}]}
     assert ids(post(client, b, SIGN, drafts=[request, _sized_device("stent-1", length)])) == (
         expected
     )
@@ -249,16 +202,10 @@ def test_referenced_device_property_list(
 
 def test_contained_device_property_list(client: FlaskClient) -> None:
     b = confirmed("devcont")
-    request = {
-        "resourceType": "DeviceRequest",
-        "id": "dr-cont",
-        "status": "draft",
-        "intent": "order",
-        "contained": [_sized_device("d", 40)],
-        "codeReference": {"reference": "#d"},
-        "subject": {"reference": b.ref},
-        "note": [{"text": "Left common iliac vein"}],
-    }
+    request = {"resourceType": "DeviceRequest", "id": "dr-cont", "status": "draft",
+               "intent": "order", "contained": [_sized_device("d", 40)],
+               "codeReference": {"reference": "#d"}, "subject": {"reference": b.ref},
+               "note": [{"text": "Left common iliac vein"}]}
     assert ids(post(client, b, SIGN, drafts=[request])) == ["stent-length-too-short"]
 
 
@@ -267,30 +214,21 @@ def test_contained_device_property_list(client: FlaskClient) -> None:
     [
         ({"valueCodeableConcept": {"text": "40 mm"}}, ["stent-length-too-short"]),
         ({"valueCodeableConcept": {"text": "6 cm"}}, []),
-        (
-            {
-                "valueRange": {
-                    "low": {"value": 59, "unit": "mm"},
-                    "high": {"value": 59, "unit": "mm"},
-                }
-            },
-            ["stent-length-too-short"],
-        ),
+        ({"valueRange": {"low": {"value": 59, "unit": "mm"}, "high": {"value": 59, "unit": "mm"}}},
+         ["stent-length-too-short"]),
     ],
 )
 def test_parameter_values_as_text_or_range(
     client: FlaskClient, length_value: dict[str, Any], expected: list[str]
 ) -> None:
     b = confirmed("ptext")
-    b.draft(
-        device_request(
-            [
-                {"code": concept(text="Diameter"), "valueCodeableConcept": {"text": "14 mm"}},
-                {"code": concept(text="Length"), **length_value},
-            ],
-            "Venous stent, left common iliac vein",
-        )
-    )
+    b.draft(device_request(
+        [
+            {"code": concept(text="Diameter"), "valueCodeableConcept": {"text": "14 mm"}},
+            {"code": concept(text="Length"), **length_value},
+        ],
+        "Venous stent, left common iliac vein",
+    ))
     assert ids(post(client, b, SIGN)) == expected
 
 
@@ -302,7 +240,8 @@ def test_parameter_values_as_text_or_range(
         ("Left CIV venous stent 1.4 x 5.9", True),  # unit-less centimetres
     ],
 )
-def test_unitless_size_at_the_end_of_the_name(client: FlaskClient, text: str, short: bool) -> None:
+def test_unitless_size_at_the_end_of_the_name(client: FlaskClient, text: str,
+                                              short: bool) -> None:
     b = confirmed("unitless")
     b.draft(device_request([], text))
     assert ("stent-length-too-short" in ids(post(client, b, SIGN))) is short

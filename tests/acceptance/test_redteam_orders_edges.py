@@ -37,6 +37,8 @@ CPT = "http://www.ama-assn.org/go/cpt"
 URN = "urn:uuid:1b3c5e6a-0000-4000-8000-000000000001"
 
 
+
+
 def confirmed(key: str) -> Builder:
     """Left NIVL work-up complete, IVUS 72% fixed, reference EIV 13 mm (14-17 mm fits)."""
     b = patient(key)
@@ -154,13 +156,8 @@ def test_order_select_bare_id_of_unselected_order_raises_nothing(client: FlaskCl
 
 def test_order_select_malformed_selection_is_still_400(client: FlaskClient) -> None:
     b = confirmed("rt-sel3")
-    response = call(
-        client,
-        b,
-        SELECT,
-        [{"resource": short_device(b, "dr-1")}],
-        selections=["DeviceRequest/dr 1\nx"],
-    )
+    response = call(client, b, SELECT, [{"resource": short_device(b, "dr-1")}],
+                    selections=["DeviceRequest/dr 1\nx"])
     assert response.status_code == 400
 
 
@@ -246,20 +243,8 @@ def test_alteplase_infusion_rate_is_not_a_catheter_clearance_dose(
 def test_alteplase_structured_rate_is_not_a_total_dose(client: FlaskClient) -> None:
     b = dvt_patient("rt-rate2")
     lytic = med("alteplase", code="8410")
-    lytic["dosageInstruction"] = [
-        {
-            "doseAndRate": [
-                {
-                    "rateQuantity": {
-                        "value": 1,
-                        "unit": "mg/h",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "mg/h",
-                    }
-                }
-            ]
-        }
-    ]
+    lytic["dosageInstruction"] = [{"doseAndRate": [{"rateQuantity": {
+        "value": 1, "unit": "mg/h", "system": "http://unitsofmeasure.org", "code": "mg/h"}}]}]
     b.draft(lytic)
     assert ids(post(client, b, SIGN)) == ["thrombolysis-not-indicated"]
 
@@ -502,16 +487,14 @@ def test_referenced_device_without_id_found_by_full_url(
         "resourceType": "DeviceRequest", "id": "dr-dev", "status": "draft", "intent": "order",
         "subject": {"reference": b.ref}, "codeReference": {"reference": reference},
     }  # fmt: skip
-    response = call(
-        client, b, SIGN, [{"resource": request}, {"fullUrl": full_url, "resource": device}]
-    )
+    response = call(client, b, SIGN, [{"resource": request}, {"fullUrl": full_url,
+                                                             "resource": device}])
     assert response.status_code == 200, response.get_data(as_text=True)
     assert ids(response.get_json()["cards"]) == ["stent-length-too-short"]
 
 
-@pytest.mark.parametrize(
-    ("diameter", "fires"), [(14, True), (16, True), (17, False), (20, False), (21, True)]
-)
+@pytest.mark.parametrize(("diameter", "fires"), [(14, True), (16, True), (17, False),
+                                                 (20, False), (21, True)])
 def test_sizing_uses_the_latest_ivus_reference(
     client: FlaskClient, diameter: float, fires: bool
 ) -> None:

@@ -27,6 +27,8 @@ from tests.acceptance.support_nivl import (
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
+
+
 def _text(cards: list) -> str:
     return "\n".join(text_of(c) for c in cards).lower()
 

@@ -87,8 +87,7 @@ def test_fallback_fetch_from_a_fhir_server_in_the_real_process(
         if "?" in template:
             kind = template.split("?")[0]
             fhir.expect_request(
-                f"/fhir/{kind}",
-                query_string={"patient": "e2e-1", "_count": "100"},  # PAGE_SIZE
+                f"/fhir/{kind}", query_string={"patient": "e2e-1", "_count": "100"}  # PAGE_SIZE
             ).respond_with_json({"resourceType": "Bundle", "type": "searchset", "total": 0})
     base_url = live_server({})
     body = patient_view(fhirServer=fhir.url_for("/fhir"))

@@ -12,19 +12,10 @@ from fhir_mapping import allergies
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
-def allergy(
-    code: dict[str, Any],
-    *,
-    clinical: str | None = "active",
-    verification: str | None = "confirmed",
-    **extra: Any,
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "AllergyIntolerance",
-        "id": "a1",
-        "code": code,
-        "patient": {"reference": "Patient/p1"},
-    }
+def allergy(code: dict[str, Any], *, clinical: str | None = "active",
+            verification: str | None = "confirmed", **extra: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "AllergyIntolerance", "id": "a1", "code": code,
+                                "patient": {"reference": "Patient/p1"}}
     if clinical:
         resource["clinicalStatus"] = {"coding": [{"code": clinical}]}
     if verification:
@@ -57,12 +48,9 @@ def test_heparin_and_lmwh_allergies(code: dict[str, Any]) -> None:
 
 
 def test_reaction_substance_counts() -> None:
-    resource = allergy(
-        {"text": "Anticoagulant"},
-        reaction=[
-            {"substance": {"text": "enoxaparin"}, "manifestation": [{"text": "thrombocytopenia"}]}
-        ],
-    )
+    resource = allergy({"text": "Anticoagulant"},
+                       reaction=[{"substance": {"text": "enoxaparin"},
+                                  "manifestation": [{"text": "thrombocytopenia"}]}])
     assert [d.concept for d in allergies.convert(resource)] == [Concept.HEPARIN_ALLERGY]
 
 
@@ -79,6 +67,5 @@ def test_inactive_and_unconfirmed_allergy() -> None:
 
 
 def test_other_allergies_are_not_relevant() -> None:
-    assert not allergies.relevant(
-        allergy({"coding": [{"system": RXNORM, "code": "7980", "display": "Penicillin G"}]})
-    )
+    assert not allergies.relevant(allergy({"coding": [{"system": RXNORM, "code": "7980",
+                                                       "display": "Penicillin G"}]}))

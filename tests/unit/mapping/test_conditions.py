@@ -255,59 +255,31 @@ def test_chronic_dvt_is_not_acute_dvt() -> None:
         ({"coding": [{"system": SNOMED, "code": "32153003"}]}, Side.LEFT, VeinLevel.UNKNOWN),
         ({"coding": [{"system": SNOMED, "code": "62175007"}]}, Side.RIGHT, VeinLevel.UNKNOWN),
         (
-            {
-                "coding": [
-                    {"system": SNOMED, "code": "83419000", "display": "Femoral vein"},
-                    {"system": SNOMED, "code": "7771000", "display": "Left"},
-                ]
-            },
+            {"coding": [{"system": SNOMED, "code": "83419000", "display": "Femoral vein"},
+                        {"system": SNOMED, "code": "7771000", "display": "Left"}]},
             Side.LEFT,
             VeinLevel.PROXIMAL,
         ),
         (
-            {
-                "coding": [
-                    {
-                        "system": SNOMED,
-                        "code": "83419000",
-                        "display": "Femoral vein",
-                        "extension": [
-                            {
-                                "url": "http://hl7.org/fhir/StructureDefinition/"
-                                "bodySite-laterality",
-                                "valueCodeableConcept": {
-                                    "coding": [{"system": SNOMED, "code": "24028007"}]
-                                },
-                            }
-                        ],
-                    }
-                ]
-            },
+            {"coding": [{"system": SNOMED, "code": "83419000", "display": "Femoral vein",
+                         "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/"
+                                               "bodySite-laterality",
+                                        "valueCodeableConcept": {"coding": [
+                                            {"system": SNOMED, "code": "24028007"}]}}]}]},
             Side.RIGHT,
             VeinLevel.PROXIMAL,
         ),
         (
-            {
-                "text": "calf veins",
-                "extension": [
-                    {"url": "laterality", "valueCoding": {"system": SNOMED, "code": "51440002"}}
-                ],
-            },
+            {"text": "calf veins", "extension": [{"url": "laterality", "valueCoding": {
+                "system": SNOMED, "code": "51440002"}}]},
             Side.BILATERAL,
             VeinLevel.DISTAL,
         ),
         ({"text": "LLE popliteal vein"}, Side.LEFT, VeinLevel.PROXIMAL),
         ({"text": "right posterior tibial vein"}, Side.RIGHT, VeinLevel.DISTAL),
     ],
-    ids=[
-        "limb-left",
-        "limb-right",
-        "qualifier-coding",
-        "qualifier-ext-coding",
-        "qualifier-ext-site",
-        "text-lle",
-        "text-right",
-    ],
+    ids=["limb-left", "limb-right", "qualifier-coding", "qualifier-ext-coding",
+         "qualifier-ext-site", "text-lle", "text-right"],
 )
 def test_snomed_dvt_side_and_level_from_body_site(
     body_site: dict[str, Any], side: Side, level: VeinLevel
@@ -318,10 +290,8 @@ def test_snomed_dvt_side_and_level_from_body_site(
 
 def test_icd_laterality_wins_over_body_site_and_text() -> None:
     resource = condition(
-        ICD,
-        "I82.412",
-        text="right leg DVT",
-        body_site={"coding": [{"system": SNOMED, "code": "62175007"}]},
+        ICD, "I82.412", text="right leg DVT", body_site={"coding": [{"system": SNOMED,
+                                                                    "code": "62175007"}]}
     )
     (dvt,) = diagnoses(resource)
     assert dvt.side is Side.LEFT
@@ -356,11 +326,8 @@ def test_missing_clinical_status_is_active_unless_abated() -> None:
 
 def test_dates_encounter_and_source() -> None:
     resource = condition(
-        ICD,
-        "I82.412",
-        display="Acute DVT of left femoral vein",
-        onsetDateTime="2026-11-01",
-        recordedDate="2026-11-02T10:00:00+01:00",
+        ICD, "I82.412", display="Acute DVT of left femoral vein",
+        onsetDateTime="2026-11-01", recordedDate="2026-11-02T10:00:00+01:00",
         encounter={"reference": "urn:uuid:enc-1"},
     )
     (dvt,) = diagnoses(resource)
@@ -414,14 +381,9 @@ def test_localized_edema_side_from_body_site() -> None:
 
 @pytest.mark.parametrize(
     ("text", "side"),
-    [
-        ("Swelling of left leg", Side.LEFT),
-        ("RLE edema", Side.RIGHT),
-        ("L leg swelling", Side.LEFT),
-        ("Bilateral leg edema", Side.BILATERAL),
-        ("Swelling of both legs", Side.BILATERAL),
-        ("Leg swelling", Side.UNKNOWN),
-    ],
+    [("Swelling of left leg", Side.LEFT), ("RLE edema", Side.RIGHT),
+     ("L leg swelling", Side.LEFT), ("Bilateral leg edema", Side.BILATERAL),
+     ("Swelling of both legs", Side.BILATERAL), ("Leg swelling", Side.UNKNOWN)],
 )
 def test_swelling_side_from_text(text: str, side: Side) -> None:
     (swelling,) = swellings(condition(SNOMED, "449614009", text=text))
@@ -431,11 +393,8 @@ def test_swelling_side_from_text(text: str, side: Side) -> None:
 @pytest.mark.parametrize(
     ("body_site", "text", "extent"),
     [
-        (
-            {"coding": [{"system": SNOMED, "code": "68367000", "display": "Thigh"}]},
-            None,
-            Extent.WHOLE_LEG,
-        ),
+        ({"coding": [{"system": SNOMED, "code": "68367000", "display": "Thigh"}]}, None,
+         Extent.WHOLE_LEG),
         ({"text": "left groin"}, None, Extent.WHOLE_LEG),
         ({"text": "hip"}, None, Extent.WHOLE_LEG),
         (None, "Swelling of whole leg", Extent.WHOLE_LEG),
@@ -445,16 +404,12 @@ def test_swelling_side_from_text(text: str, side: Side) -> None:
         ({"text": "foot"}, None, Extent.LIMITED),
         (None, "calf swelling", Extent.LIMITED),
         (None, "Edema of lower leg", Extent.LIMITED),
-        (
-            {"coding": [{"system": SNOMED, "code": "61685007", "display": "Lower limb"}]},
-            None,
-            Extent.UNKNOWN,
-        ),
+        ({"coding": [{"system": SNOMED, "code": "61685007", "display": "Lower limb"}]}, None,
+         Extent.UNKNOWN),
     ],
 )
-def test_swelling_extent(
-    body_site: dict[str, Any] | None, text: str | None, extent: Extent
-) -> None:
+def test_swelling_extent(body_site: dict[str, Any] | None, text: str | None,
+                         extent: Extent) -> None:
     (swelling,) = swellings(condition(SNOMED, "102572006", body_site=body_site, text=text))
     assert swelling.extent is extent
 
@@ -543,13 +498,8 @@ def test_pelvic_mass_side_from_body_site_text() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "May-Thurner syndrome",
-        "May Thurner",
-        "Cockett syndrome",
-        "Left iliac vein compression",
-        "NIVL of left CIV",
-    ],
+    ["May-Thurner syndrome", "May Thurner", "Cockett syndrome", "Left iliac vein compression",
+     "NIVL of left CIV"],
 )
 def test_iliac_compression_text_forms(text: str) -> None:
     assert Concept.ILIAC_COMPRESSION in concepts(condition(text=text))
@@ -599,7 +549,8 @@ def natures(resource: dict[str, Any]) -> set[MassNature]:
         (SNOMED, "281352004", MassNature.BURSITIS),
     ],
 )
-def test_site_specific_mass_nature_counts_alone(system: str, code: str, nature: MassNature) -> None:
+def test_site_specific_mass_nature_counts_alone(system: str, code: str,
+                                                nature: MassNature) -> None:
     forms = icd_forms(code) if system == ICD else [(system, code)]
     for form_system, form_code in forms:
         assert natures(condition(form_system, form_code)) == {nature}
@@ -619,9 +570,8 @@ def test_site_specific_mass_nature_counts_alone(system: str, code: str, nature: 
         (SNOMED, "235231000119100", MassNature.DEGENERATIVE),
     ],
 )
-def test_generic_mass_nature_needs_a_pelvic_site(
-    system: str, code: str, nature: MassNature
-) -> None:
+def test_generic_mass_nature_needs_a_pelvic_site(system: str, code: str,
+                                                 nature: MassNature) -> None:
     assert natures(condition(system, code, body_site={"text": "retroperitoneal"})) == {nature}
     assert natures(condition(system, code, body_site={"text": "right iliac nodal"})) == {nature}
     resource = condition(system, code, body_site={"text": "left breast"})
@@ -635,13 +585,9 @@ def test_hip_bursitis_is_iliopsoas_only_with_psoas_text(code: str) -> None:
 
 
 def test_mass_nature_side_and_status() -> None:
-    (found,) = [
-        f
-        for f in mapped(
-            condition(ICD, "K68.3", body_site={"text": "left psoas"}, clinical="resolved")
-        )
-        if isinstance(f, MassCharacterization)
-    ]
+    (found,) = [f for f in mapped(condition(ICD, "K68.3", body_site={"text": "left psoas"},
+                                            clinical="resolved"))
+                if isinstance(f, MassCharacterization)]
     assert (found.side, found.active) == (Side.LEFT, False)
 
 
@@ -653,10 +599,10 @@ def test_lymphedema_is_primary_only_with_text(system: str, code: str) -> None:
     praecox = condition(system, code, text="Lymphedema praecox")
     assert Concept.PRIMARY_LYMPHEDEMA in concepts(praecox)
     assert Concept.PRIMARY_LYMPHEDEMA in concepts(
-        condition(system, code, note="congenital lymphedema")
-    )
+        condition(system, code, note="congenital lymphedema"))
     resource = condition(system, code, text="Lymphedema after node dissection")
-    assert not conditions.relevant(resource) or Concept.PRIMARY_LYMPHEDEMA not in concepts(resource)
+    assert not conditions.relevant(resource) or Concept.PRIMARY_LYMPHEDEMA not in concepts(
+        resource)
 
 
 @pytest.mark.parametrize(
@@ -683,11 +629,9 @@ def test_phlegmasia_side_from_text() -> None:
 
 @pytest.mark.parametrize("code", ["Z95.828", "Z95.820"])
 def test_stent_history_code_needs_iliac_vein_site(code: str) -> None:
-    found = [
-        f
-        for f in mapped(condition(ICD, code, body_site=SITE_ILIAC_VEIN, onsetDateTime="2025-03-01"))
-        if isinstance(f, IliacStent)
-    ]
+    found = [f for f in mapped(condition(ICD, code, body_site=SITE_ILIAC_VEIN,
+                                         onsetDateTime="2025-03-01"))
+             if isinstance(f, IliacStent)]
     assert len(found) == 1
     assert found[0].placed == datetime(2025, 3, 1, tzinfo=UTC)
     text_form = condition(ICD, code, note="Venovo stent, left common iliac vein")
@@ -728,7 +672,8 @@ def test_onset_period_start() -> None:
         ("No thigh swelling", Extent.UNKNOWN),
     ],
 )
-def test_swelling_extent_from_notes_needs_an_explicit_statement(note: str, extent: Extent) -> None:
+def test_swelling_extent_from_notes_needs_an_explicit_statement(note: str,
+                                                                extent: Extent) -> None:
     (swelling,) = swellings(condition(ICD, "R22.42", note=note))
     assert swelling.extent is extent
 

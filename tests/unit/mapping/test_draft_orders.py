@@ -28,36 +28,21 @@ def cc(system: str, code: str, display: str = "") -> dict[str, Any]:
 
 
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in resources],
-    }
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": r} for r in resources]}
 
 
 def service(code: dict[str, Any], rid: str = "s1", **fields: Any) -> dict[str, Any]:
-    resource = {
-        "resourceType": "ServiceRequest",
-        "id": rid,
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "code": code,
-    }
+    resource = {"resourceType": "ServiceRequest", "id": rid, "status": "draft",
+                "intent": "order", "subject": {"reference": "Patient/p1"}, "code": code}
     resource.update(fields)
     return resource
 
 
-def device_request(
-    code: dict[str, Any] | None = None, rid: str = "d1", **fields: Any
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "DeviceRequest",
-        "id": rid,
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-    }
+def device_request(code: dict[str, Any] | None = None, rid: str = "d1",
+                   **fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "DeviceRequest", "id": rid, "status": "draft",
+                                "intent": "order", "subject": {"reference": "Patient/p1"}}
     if code is not None:
         resource["codeCodeableConcept"] = code
     resource.update(fields)
@@ -65,14 +50,9 @@ def device_request(
 
 
 def med_request(medication: dict[str, Any], rid: str = "m1", **fields: Any) -> dict[str, Any]:
-    resource = {
-        "resourceType": "MedicationRequest",
-        "id": rid,
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "medicationCodeableConcept": medication,
-    }
+    resource = {"resourceType": "MedicationRequest", "id": rid, "status": "draft",
+                "intent": "order", "subject": {"reference": "Patient/p1"},
+                "medicationCodeableConcept": medication}
     resource.update(fields)
     return resource
 
@@ -121,21 +101,15 @@ def test_parse_stent_size(text: str, expected: tuple[float | None, float | None]
 
 
 def test_device_request_with_parameters() -> None:
-    order = one(
-        device_request(
-            {"text": "Venous stent, left common iliac vein"},
-            parameter=[
-                {
-                    "code": cc(SNOMED, "410668003", "Length"),
-                    "valueQuantity": {"value": 6, "unit": "cm"},
-                },
-                {
-                    "code": cc(SNOMED, "81827009", "Diameter"),
-                    "valueQuantity": {"value": 14, "unit": "mm"},
-                },
-            ],
-        )
-    )
+    order = one(device_request(
+        {"text": "Venous stent, left common iliac vein"},
+        parameter=[
+            {"code": cc(SNOMED, "410668003", "Length"), "valueQuantity": {"value": 6,
+                                                                          "unit": "cm"}},
+            {"code": cc(SNOMED, "81827009", "Diameter"), "valueQuantity": {"value": 14,
+                                                                           "unit": "mm"}},
+        ],
+    ))
     assert order.kind is OrderKind.STENT
     assert order.ref == "DeviceRequest/d1"
     assert (order.diameter_mm, order.length_mm) == (14.0, 60.0)
@@ -145,15 +119,13 @@ def test_device_request_with_parameters() -> None:
 
 
 def test_device_request_parameters_by_text() -> None:
-    order = one(
-        device_request(
-            {"text": "Iliac venous stent"},
-            parameter=[
-                {"code": {"text": "stent length"}, "valueQuantity": {"value": 90, "unit": "mm"}},
-                {"code": {"text": "stent diameter"}, "valueQuantity": {"value": 1.6, "unit": "cm"}},
-            ],
-        )
-    )
+    order = one(device_request(
+        {"text": "Iliac venous stent"},
+        parameter=[
+            {"code": {"text": "stent length"}, "valueQuantity": {"value": 90, "unit": "mm"}},
+            {"code": {"text": "stent diameter"}, "valueQuantity": {"value": 1.6, "unit": "cm"}},
+        ],
+    ))
     assert (order.diameter_mm, order.length_mm) == (16.0, 90.0)
 
 
@@ -165,8 +137,7 @@ def test_device_request_size_in_code_text() -> None:
 
 def test_device_request_referencing_a_device_in_the_bundle() -> None:
     device = {
-        "resourceType": "Device",
-        "id": "dev1",
+        "resourceType": "Device", "id": "dev1",
         "deviceName": [{"name": "Venovo venous stent 16 x 120 mm", "type": "user-friendly-name"}],
         "type": {"text": "Venous stent"},
     }
@@ -179,19 +150,14 @@ def test_device_request_referencing_a_device_in_the_bundle() -> None:
 
 def test_device_properties_give_size() -> None:
     device = {
-        "resourceType": "Device",
-        "id": "dev1",
-        "type": {"text": "Iliac vein stent"},
+        "resourceType": "Device", "id": "dev1", "type": {"text": "Iliac vein stent"},
         "property": [
             {"type": cc(SNOMED, "81827009"), "valueQuantity": [{"value": 14, "unit": "mm"}]},
         ],
     }
-    request = device_request(
-        codeReference={"reference": "Device/dev1"},
-        parameter=[
-            {"code": cc(SNOMED, "410668003"), "valueQuantity": {"value": 100, "unit": "mm"}}
-        ],
-    )
+    request = device_request(codeReference={"reference": "Device/dev1"},
+                             parameter=[{"code": cc(SNOMED, "410668003"),
+                                         "valueQuantity": {"value": 100, "unit": "mm"}}])
     order = map_draft_orders(bundle(request, device))[0]
     assert order.length_mm == 100.0
     assert order.stent_site is StentSite.ILIAC_FEMORAL
@@ -271,13 +237,8 @@ def test_ivc_filter_retrieval_is_not_a_placement() -> None:
 
 
 def test_ivc_filter_as_procedure() -> None:
-    procedure = {
-        "resourceType": "Procedure",
-        "id": "pr1",
-        "status": "preparation",
-        "subject": {"reference": "Patient/p1"},
-        "code": cc(CPT, "37191"),
-    }
+    procedure = {"resourceType": "Procedure", "id": "pr1", "status": "preparation",
+                 "subject": {"reference": "Patient/p1"}, "code": cc(CPT, "37191")}
     order = one(procedure)
     assert (order.kind, order.ref) == (OrderKind.IVC_FILTER, "Procedure/pr1")
 
@@ -292,13 +253,8 @@ def test_thrombolysis_procedure(code: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "code",
-    [
-        cc(CPT, "37252"),
-        cc(CPT, "75820"),
-        cc(CPT, "75822"),
-        {"text": "Iliac venography"},
-        {"text": "Intravascular ultrasound (IVUS)"},
-    ],
+    [cc(CPT, "37252"), cc(CPT, "75820"), cc(CPT, "75822"), {"text": "Iliac venography"},
+     {"text": "Intravascular ultrasound (IVUS)"}],
 )
 def test_venography_ivus(code: dict[str, Any]) -> None:
     assert one(service(code)).kind is OrderKind.VENOGRAPHY_IVUS
@@ -319,14 +275,11 @@ def test_unrelated_service_request_is_dropped() -> None:
 
 
 def test_alteplase_total_dose() -> None:
-    order = one(
-        med_request(
-            cc(RXNORM, "8410", "alteplase"),
-            dosageInstruction=[
-                {"doseAndRate": [{"doseQuantity": {"value": 2, "unit": "mg", "code": "mg"}}]}
-            ],
-        )
-    )
+    order = one(med_request(
+        cc(RXNORM, "8410", "alteplase"),
+        dosageInstruction=[{"doseAndRate": [{"doseQuantity": {"value": 2, "unit": "mg",
+                                                              "code": "mg"}}]}],
+    ))
     assert order.kind is OrderKind.THROMBOLYSIS
     assert order.total_dose_mg == 2.0
     assert order.medication is not None
@@ -334,17 +287,11 @@ def test_alteplase_total_dose() -> None:
 
 
 def test_total_dose_times_timing_count() -> None:
-    order = one(
-        med_request(
-            cc(RXNORM, "8410", "alteplase"),
-            dosageInstruction=[
-                {
-                    "timing": {"repeat": {"count": 2}},
-                    "doseAndRate": [{"doseQuantity": {"value": 2, "unit": "mg"}}],
-                }
-            ],
-        )
-    )
+    order = one(med_request(
+        cc(RXNORM, "8410", "alteplase"),
+        dosageInstruction=[{"timing": {"repeat": {"count": 2}},
+                            "doseAndRate": [{"doseQuantity": {"value": 2, "unit": "mg"}}]}],
+    ))
     assert order.total_dose_mg == 4.0
 
 
@@ -391,11 +338,8 @@ def test_other_medication_is_dropped() -> None:
 
 
 def test_medication_reference_resolved_in_bundle() -> None:
-    medication = {
-        "resourceType": "Medication",
-        "id": "med1",
-        "code": cc(RXNORM, "8410", "alteplase"),
-    }
+    medication = {"resourceType": "Medication", "id": "med1", "code": cc(RXNORM, "8410",
+                                                                         "alteplase")}
     request = med_request({"text": "x"})
     del request["medicationCodeableConcept"]
     request["medicationReference"] = {"reference": "Medication/med1"}
@@ -434,15 +378,9 @@ def test_reason_concepts(reason: dict[str, Any], concepts: tuple[str, ...]) -> N
 
 
 def test_reason_reference_to_condition_in_bundle() -> None:
-    condition = {
-        "resourceType": "Condition",
-        "id": "c1",
-        "subject": {"reference": "Patient/p1"},
-        "code": {
-            "coding": [{"system": ICD10, "code": "I82.422"}],
-            "text": "Acute DVT of left iliac vein",
-        },
-    }
+    condition = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+                 "code": {"coding": [{"system": ICD10, "code": "I82.422"}],
+                          "text": "Acute DVT of left iliac vein"}}
     request = service(cc(SNOMED, "426347000"), reasonReference=[{"reference": "Condition/c1"}])
     order = map_draft_orders(bundle(request, condition))[0]
     assert order.reason_concepts == ("dvt",)
@@ -453,13 +391,11 @@ def test_reason_reference_to_condition_in_bundle() -> None:
 
 
 def test_refs_match_selections_and_order_is_kept() -> None:
-    orders = map_draft_orders(
-        bundle(
-            service(cc(CPT, "37191"), rid="filter-1"),
-            service({"text": "Lipid panel"}, rid="lipids"),
-            med_request(cc(RXNORM, "67108", "enoxaparin"), rid="enox-1"),
-        )
-    )
+    orders = map_draft_orders(bundle(
+        service(cc(CPT, "37191"), rid="filter-1"),
+        service({"text": "Lipid panel"}, rid="lipids"),
+        med_request(cc(RXNORM, "67108", "enoxaparin"), rid="enox-1"),
+    ))
     assert [o.ref for o in orders] == ["ServiceRequest/filter-1", "MedicationRequest/enox-1"]
 
 
@@ -483,18 +419,15 @@ def test_legacy_resource_types_are_unsupported(rtype: str) -> None:
 
 
 def test_stu3_medication_request_for_relevant_drug_is_unsupported() -> None:
-    request = med_request(
-        cc(RXNORM, "67108", "enoxaparin"),
-        dosageInstruction=[{"doseQuantity": {"value": 40, "unit": "mg"}}],
-    )
+    request = med_request(cc(RXNORM, "67108", "enoxaparin"),
+                          dosageInstruction=[{"doseQuantity": {"value": 40, "unit": "mg"}}])
     with pytest.raises(UnsupportedDraftOrders, match="MedicationRequest"):
         map_draft_orders(bundle(request))
 
 
 def test_stu3_shape_of_unrelated_order_is_ignored() -> None:
-    request = med_request(
-        {"text": "Amoxicillin"}, dosageInstruction=[{"doseQuantity": {"value": 5, "unit": "mL"}}]
-    )
+    request = med_request({"text": "Amoxicillin"},
+                          dosageInstruction=[{"doseQuantity": {"value": 5, "unit": "mL"}}])
     assert map_draft_orders(bundle(request)) == []
 
 
@@ -506,12 +439,8 @@ def test_hooks_library_dstu2_example_is_unsupported() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "order-sign-context-STU3.json",
-        "order-sign-context-R4.json",
-        "order-select-context-R4.json",
-        "order-select-context-STU3.json",
-    ],
+    ["order-sign-context-STU3.json", "order-sign-context-R4.json",
+     "order-select-context-R4.json", "order-select-context-STU3.json"],
 )
 def test_hooks_library_unrelated_orders_map_to_nothing(name: str) -> None:
     context = json.loads((HOOKS_EXAMPLES / name).read_text())

@@ -33,14 +33,12 @@ def test_sample_maps_without_exception(path: Path) -> None:
     assert record.stents == ()
 
 
-@pytest.mark.parametrize(
-    "path", sorted((SAMPLES / "synthea").glob("*.json")), ids=lambda p: p.name[:12]
-)
+@pytest.mark.parametrize("path", sorted((SAMPLES / "synthea").glob("*.json")),
+                         ids=lambda p: p.name[:12])
 def test_synthea_patient_is_mapped(path: Path) -> None:
     bundle = json.loads(path.read_text())
-    patient = next(
-        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
-    )
+    patient = next(e["resource"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Patient")
     record = map_record(bundle, patient_id=patient["id"])
     assert record.patient.ref == f"Patient/{patient['id']}"
     assert record.patient.birth_date is not None

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.guideline.findings import Concept, PatientRecord, Side
-from fhir_mapping import conditions, fhir_types, map_record, observations, reports
+from fhir_mapping import conditions, fhir_types, fhir_validation, map_record, observations, reports
 from tests.shared_paths import FHIR_SAMPLES
 
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -21,12 +21,8 @@ SCT = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 SUBJECT = {"reference": "Patient/p1"}
 PATIENT = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-01-01"}
-GOOD_DVT = {
-    "resourceType": "Condition",
-    "id": "good",
-    "subject": SUBJECT,
-    "code": {"coding": [{"system": ICD, "code": "I82.412"}]},
-}
+GOOD_DVT = {"resourceType": "Condition", "id": "good", "subject": SUBJECT,
+            "code": {"coding": [{"system": ICD, "code": "I82.412"}]}}
 
 
 def mapped(*resources: Any) -> PatientRecord:
@@ -48,157 +44,57 @@ BAD_RESOURCES: list[Any] = [
     {"resourceType": None, "id": "x"},
     {"resourceType": 7, "id": "x"},
     {"resourceType": "NotAResource", "id": "x"},
-    {
-        "resourceType": "Condition",
-        "id": "c-str-coding",
-        "subject": SUBJECT,
-        "code": {"coding": "I82.422"},
-    },
+    {"resourceType": "Condition", "id": "c-str-coding", "subject": SUBJECT,
+     "code": {"coding": "I82.422"}},
     {"resourceType": "Condition", "id": "c-str-code", "subject": SUBJECT, "code": "I82.422"},
-    {
-        "resourceType": "Condition",
-        "id": "c-null",
-        "subject": SUBJECT,
-        "code": None,
-        "bodySite": None,
-        "clinicalStatus": None,
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-coding-null",
-        "subject": SUBJECT,
-        "code": {"coding": [None, {"system": None, "code": None}]},
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-bodysite-str",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": ICD, "code": "R22.42"}]},
-        "bodySite": "left leg",
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-dict-system",
-        "subject": SUBJECT,
-        "code": {
-            "coding": [
-                {"system": {"uri": ICD}, "code": "I82.422"},
-                {"system": [ICD], "code": "I82.422"},
-            ]
-        },
-    },
-    {
-        "resourceType": "Observation",
-        "id": "o-dict-system",
-        "status": "final",
-        "code": {"coding": [{"system": {"uri": LOINC}, "code": "777-3"}]},
-        "valueQuantity": {"value": 20, "unit": "10*9/L"},
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-int-code",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": ICD, "code": 8242}]},
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-bad-date",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": ICD, "code": "I82.422"}]},
-        "onsetDateTime": "yesterday",
-    },
-    {
-        "resourceType": "Condition",
-        "id": "c-subject-str",
-        "subject": "Patient/p1",
-        "code": {"coding": [{"system": ICD, "code": "I82.422"}]},
-    },
-    {
-        "resourceType": "Observation",
-        "id": "o-no-status",
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "valueQuantity": {"value": 80, "unit": "kg"},
-    },
-    {
-        "resourceType": "Observation",
-        "id": "o-str-value",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "valueQuantity": {"value": "heavy", "unit": "kg"},
-    },
-    {
-        "resourceType": "Observation",
-        "id": "o-list-code",
-        "status": "final",
-        "code": [{"coding": [{"system": LOINC, "code": "29463-7"}]}],
-        "valueQuantity": 80,
-    },
-    {
-        "resourceType": "Observation",
-        "id": "o-components-str",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
-        "component": "120/80",
-    },
-    {
-        "resourceType": "DiagnosticReport",
-        "id": "r-bad-b64",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "39432-0"}]},
-        "presentedForm": [{"contentType": "text/plain", "data": "!!!not base64!!!"}],
-    },
-    {
-        "resourceType": "DiagnosticReport",
-        "id": "r-result-str",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "39432-0"}]},
-        "result": "Observation/x",
-    },
-    {
-        "resourceType": "DiagnosticReport",
-        "id": "r-result-items",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "39432-0"}]},
-        "result": [None, "Observation/x", {"reference": 5}],
-    },
-    {
-        "resourceType": "MedicationRequest",
-        "id": "m-ref-str",
-        "status": "active",
-        "intent": "order",
-        "medicationReference": "Medication/1",
-    },
-    {
-        "resourceType": "MedicationRequest",
-        "id": "m-dosage-str",
-        "status": "active",
-        "intent": "order",
-        "medicationCodeableConcept": {"text": "enoxaparin"},
-        "dosageInstruction": "40 mg daily",
-    },
-    {
-        "resourceType": "MedicationAdministration",
-        "id": "ma-no-subject",
-        "status": "completed",
-        "medicationCodeableConcept": {"text": "heparin"},
-        "dosage": {"dose": "5000"},
-    },
-    {
-        "resourceType": "AllergyIntolerance",
-        "id": "al-bad",
-        "patient": SUBJECT,
-        "code": {"text": ["heparin"]},
-    },
-    {
-        "resourceType": "Procedure",
-        "id": "pr-bad",
-        "status": "completed",
-        "subject": SUBJECT,
-        "code": {
-            "coding": [{"system": "http://www.cms.gov/Medicare/Coding/ICD10", "code": "067C3DZ"}]
-        },
-        "performedPeriod": "2020",
-    },
+    {"resourceType": "Condition", "id": "c-null", "subject": SUBJECT, "code": None,
+     "bodySite": None, "clinicalStatus": None},
+    {"resourceType": "Condition", "id": "c-coding-null", "subject": SUBJECT,
+     "code": {"coding": [None, {"system": None, "code": None}]}},
+    {"resourceType": "Condition", "id": "c-bodysite-str", "subject": SUBJECT,
+     "code": {"coding": [{"system": ICD, "code": "R22.42"}]}, "bodySite": "left leg"},
+    {"resourceType": "Condition", "id": "c-dict-system", "subject": SUBJECT,
+     "code": {"coding": [{"system": {"uri": ICD}, "code": "I82.422"},
+                         {"system": [ICD], "code": "I82.422"}]}},
+    {"resourceType": "Observation", "id": "o-dict-system", "status": "final",
+     "code": {"coding": [{"system": {"uri": LOINC}, "code": "777-3"}]},
+     "valueQuantity": {"value": 20, "unit": "10*9/L"}},
+    {"resourceType": "Condition", "id": "c-int-code", "subject": SUBJECT,
+     "code": {"coding": [{"system": ICD, "code": 8242}]}},
+    {"resourceType": "Condition", "id": "c-bad-date", "subject": SUBJECT,
+     "code": {"coding": [{"system": ICD, "code": "I82.422"}]}, "onsetDateTime": "yesterday"},
+    {"resourceType": "Condition", "id": "c-subject-str", "subject": "Patient/p1",
+     "code": {"coding": [{"system": ICD, "code": "I82.422"}]}},
+    {"resourceType": "Observation", "id": "o-no-status",
+     "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+     "valueQuantity": {"value": 80, "unit": "kg"}},
+    {"resourceType": "Observation", "id": "o-str-value", "status": "final",
+     "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+     "valueQuantity": {"value": "heavy", "unit": "kg"}},
+    {"resourceType": "Observation", "id": "o-list-code", "status": "final",
+     "code": [{"coding": [{"system": LOINC, "code": "29463-7"}]}], "valueQuantity": 80},
+    {"resourceType": "Observation", "id": "o-components-str", "status": "final",
+     "code": {"coding": [{"system": LOINC, "code": "85354-9"}]}, "component": "120/80"},
+    {"resourceType": "DiagnosticReport", "id": "r-bad-b64", "status": "final",
+     "code": {"coding": [{"system": LOINC, "code": "39432-0"}]},
+     "presentedForm": [{"contentType": "text/plain", "data": "!!!not base64!!!"}]},
+    {"resourceType": "DiagnosticReport", "id": "r-result-str", "status": "final",
+     "code": {"coding": [{"system": LOINC, "code": "39432-0"}]}, "result": "Observation/x"},
+    {"resourceType": "DiagnosticReport", "id": "r-result-items", "status": "final",
+     "code": {"coding": [{"system": LOINC, "code": "39432-0"}]},
+     "result": [None, "Observation/x", {"reference": 5}]},
+    {"resourceType": "MedicationRequest", "id": "m-ref-str", "status": "active",
+     "intent": "order", "medicationReference": "Medication/1"},
+    {"resourceType": "MedicationRequest", "id": "m-dosage-str", "status": "active",
+     "intent": "order", "medicationCodeableConcept": {"text": "enoxaparin"},
+     "dosageInstruction": "40 mg daily"},
+    {"resourceType": "MedicationAdministration", "id": "ma-no-subject", "status": "completed",
+     "medicationCodeableConcept": {"text": "heparin"}, "dosage": {"dose": "5000"}},
+    {"resourceType": "AllergyIntolerance", "id": "al-bad", "patient": SUBJECT,
+     "code": {"text": ["heparin"]}},
+    {"resourceType": "Procedure", "id": "pr-bad", "status": "completed", "subject": SUBJECT,
+     "code": {"coding": [{"system": "http://www.cms.gov/Medicare/Coding/ICD10",
+                          "code": "067C3DZ"}]}, "performedPeriod": "2020"},
     {"resourceType": "Device", "id": "dev-bad", "patient": SUBJECT, "deviceName": "stent"},
     {"resourceType": "Bundle", "entry": "not a list"},
     {"resourceType": "Bundle", "entry": [None, {"resource": "x"}, {"resource": None}]},
@@ -220,14 +116,9 @@ def test_invalid_resource_is_logged_by_type_and_id_without_content(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "Jane Doe SSN 123-45-6789"
-    bad = {
-        "resourceType": "Condition",
-        "id": "c-bad",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": ICD, "code": "I82.422"}], "text": secret},
-        "onsetDateTime": "not a date",
-        "note": [{"text": secret}],
-    }
+    bad = {"resourceType": "Condition", "id": "c-bad", "subject": SUBJECT,
+           "code": {"coding": [{"system": ICD, "code": "I82.422"}], "text": secret},
+           "onsetDateTime": "not a date", "note": [{"text": secret}]}
     with caplog.at_level(logging.WARNING):
         mapped(bad)
     messages = " ".join(r.getMessage() for r in caplog.records)
@@ -241,22 +132,11 @@ def test_huge_text_and_deep_extensions_do_not_crash() -> None:
         deep = {"url": f"http://x/{i}", "extension": [deep]}
     huge = "swelling of the left leg " * 40_000  # ~1 MB of text
     resources = [
-        {
-            "resourceType": "Condition",
-            "id": "huge",
-            "subject": SUBJECT,
-            "code": {"text": huge},
-            "bodySite": [{"text": "left leg", "extension": [deep]}],
-        },
-        {
-            "resourceType": "Observation",
-            "id": "deep",
-            "status": "final",
-            "subject": SUBJECT,
-            "code": {"coding": [{"system": SCT, "code": "449614009"}]},
-            "valueBoolean": True,
-            "bodySite": {"coding": [{"system": SCT, "code": "61685007", "extension": [deep]}]},
-        },
+        {"resourceType": "Condition", "id": "huge", "subject": SUBJECT,
+         "code": {"text": huge}, "bodySite": [{"text": "left leg", "extension": [deep]}]},
+        {"resourceType": "Observation", "id": "deep", "status": "final", "subject": SUBJECT,
+         "code": {"coding": [{"system": SCT, "code": "449614009"}]}, "valueBoolean": True,
+         "bodySite": {"coding": [{"system": SCT, "code": "61685007", "extension": [deep]}]}},
     ]
     record = mapped(*resources)
     assert Concept.DVT in {d.concept for d in record.diagnoses}
@@ -264,32 +144,17 @@ def test_huge_text_and_deep_extensions_do_not_crash() -> None:
 
 def test_resource_of_another_patient_is_ignored() -> None:
     others = [
-        {
-            "resourceType": "Condition",
-            "id": "o1",
-            "subject": {"reference": "Patient/p2"},
-            "code": {"coding": [{"system": ICD, "code": "I87.1"}]},
-        },
-        {
-            "resourceType": "Condition",
-            "id": "o2",
-            "subject": {"reference": "https://ehr.example/fhir/Patient/p2/_history/3"},
-            "code": {"coding": [{"system": ICD, "code": "C83.30"}]},
-        },
-        {
-            "resourceType": "AllergyIntolerance",
-            "id": "o3",
-            "patient": {"reference": "Patient/p2"},
-            "code": {"text": "heparin"},
-        },
-        {
-            "resourceType": "Observation",
-            "id": "o4",
-            "status": "final",
-            "subject": {"reference": "Patient/p2"},
-            "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
-            "valueQuantity": {"value": 20, "unit": "10*9/L"},
-        },
+        {"resourceType": "Condition", "id": "o1", "subject": {"reference": "Patient/p2"},
+         "code": {"coding": [{"system": ICD, "code": "I87.1"}]}},
+        {"resourceType": "Condition", "id": "o2",
+         "subject": {"reference": "https://ehr.example/fhir/Patient/p2/_history/3"},
+         "code": {"coding": [{"system": ICD, "code": "C83.30"}]}},
+        {"resourceType": "AllergyIntolerance", "id": "o3", "patient": {"reference": "Patient/p2"},
+         "code": {"text": "heparin"}},
+        {"resourceType": "Observation", "id": "o4", "status": "final",
+         "subject": {"reference": "Patient/p2"},
+         "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
+         "valueQuantity": {"value": 20, "unit": "10*9/L"}},
         {"resourceType": "Patient", "id": "p2", "deceasedBoolean": True},
     ]
     record = mapped(*others)
@@ -324,7 +189,7 @@ def test_unread_elements_skip_changes_no_finding(monkeypatch: pytest.MonkeyPatch
     records = _sample_records()
     assert len(records) > 20
     with_skip = [map_record(resources, patient_id=pid) for _, resources, pid in records]
-    monkeypatch.setattr(fhir_types, "UNREAD_ELEMENTS", {})
+    monkeypatch.setattr(fhir_validation, "UNREAD_ELEMENTS", {})
     without_skip = [map_record(resources, patient_id=pid) for _, resources, pid in records]
     for (name, _, _), fast, full in zip(records, with_skip, without_skip, strict=True):
         assert fast == full, name
@@ -335,11 +200,10 @@ def test_unread_elements_are_never_read_by_a_converter() -> None:
     package = Path(fhir_types.__file__).parent
     source = "\n".join(
         # draft_orders reads raw JSON and validates whole resources (`complete=True`)
-        p.read_text()
-        for p in package.rglob("*.py")
-        if p.name not in ("fhir_types.py", "draft_orders.py")
+        p.read_text() for p in package.rglob("*.py")
+        if p.name not in ("fhir_types.py", "fhir_validation.py") and "draft_orders" not in p.parts
     )
-    for rtype, unread in fhir_types.UNREAD_ELEMENTS.items():
+    for rtype, unread in fhir_validation.UNREAD_ELEMENTS.items():
         for element in unread:
             if element in ("text", "result", "device", "encounter", "note"):
                 continue  # checked below: names shared with read elements of other types
@@ -347,45 +211,28 @@ def test_unread_elements_are_never_read_by_a_converter() -> None:
 
 
 def test_resource_invalid_only_in_an_unread_element_still_maps() -> None:
-    bad_meta = {
-        "resourceType": "Observation",
-        "id": "w",
-        "status": "final",
-        "subject": SUBJECT,
-        "meta": {"lastUpdated": "not-a-date"},
-        "category": "vital-signs",
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "effectiveDateTime": "2026-11-20",
-        "valueQuantity": {"value": 80, "unit": "kg"},
-    }
+    bad_meta = {"resourceType": "Observation", "id": "w", "status": "final", "subject": SUBJECT,
+                "meta": {"lastUpdated": "not-a-date"}, "category": "vital-signs",
+                "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+                "effectiveDateTime": "2026-11-20", "valueQuantity": {"value": 80, "unit": "kg"}}
     record = mapped(bad_meta)
     assert [m.value for m in record.measurements] == [80.0]
 
 
 def test_complete_validation_keeps_every_element() -> None:
-    stu3_requester = {
-        "resourceType": "MedicationRequest",
-        "id": "m",
-        "status": "draft",
-        "intent": "order",
-        "subject": SUBJECT,
-        "medicationCodeableConcept": {"text": "heparin"},
-        "requester": {"agent": {"reference": "Practitioner/1"}},
-    }
-    assert fhir_types.validate(stu3_requester) is not None  # requester is not read
-    assert fhir_types.validate(stu3_requester, complete=True) is None
+    stu3_requester = {"resourceType": "MedicationRequest", "id": "m", "status": "draft",
+                      "intent": "order", "subject": SUBJECT,
+                      "medicationCodeableConcept": {"text": "heparin"},
+                      "requester": {"agent": {"reference": "Practitioner/1"}}}
+    assert fhir_validation.validate(stu3_requester) is not None  # requester is not read
+    assert fhir_validation.validate(stu3_requester, complete=True) is None
 
 
 def test_validation_still_rejects_a_bad_read_element() -> None:
-    bad_value = {
-        "resourceType": "Observation",
-        "id": "w",
-        "status": "final",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "effectiveDateTime": "2026-11-20",
-        "valueQuantity": {"value": "eighty", "unit": "kg"},
-    }
+    bad_value = {"resourceType": "Observation", "id": "w", "status": "final", "subject": SUBJECT,
+                 "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+                 "effectiveDateTime": "2026-11-20",
+                 "valueQuantity": {"value": "eighty", "unit": "kg"}}
     assert mapped(bad_value).measurements == ()
 
 
@@ -418,89 +265,61 @@ PROFILE_LOINC_OBSERVATIONS = _words(
     "2160-0 33914-3 62238-1 98979-8 1751-7 1975-2 1742-6 6301-6 777-3 26515-7 33762-6 "
     "30934-4 29463-7 8480-6 85354-9 55284-4 82810-3 39432-0 39443-7 39420-5 30881-7 46363-8"
 )
-PROFILE_LOCAL_CODES = _words(
-    "ivus-diameter-stenosis reference-vessel-diameter lesion-behavior "
-    "cfv-doppler-waveform edema-qol-impact"
-)
-PROFILE_REPORT_CODES = (
-    [
-        ("http://loinc.org", c)
-        for c in _words(
-            "39432-0 39443-7 39420-5 30881-7 46363-8 69399-4 80860-0 36789-6 36790-4 87281-2 "
-            "36824-1 24866-6 36237-6"
-        )
-    ]
-    + [
-        ("http://snomed.info/sct", c)
-        for c in _words("431676002 772247005 74710000 432370003 1148701004 433138001 699582003")
-    ]
-    + [("http://www.ama-assn.org/go/cpt", c) for c in ("93970", "93971")]
-)
+PROFILE_LOCAL_CODES = _words("ivus-diameter-stenosis reference-vessel-diameter lesion-behavior "
+                             "cfv-doppler-waveform edema-qol-impact")
+PROFILE_REPORT_CODES = [
+    ("http://loinc.org", c) for c in
+    _words("39432-0 39443-7 39420-5 30881-7 46363-8 69399-4 80860-0 36789-6 36790-4 87281-2 "
+           "36824-1 24866-6 36237-6")
+] + [("http://snomed.info/sct", c) for c in
+     _words("431676002 772247005 74710000 432370003 1148701004 433138001 699582003")
+] + [("http://www.ama-assn.org/go/cpt", c) for c in ("93970", "93971")]
 
 
 @pytest.mark.parametrize("code", PROFILE_ICD10)
 @pytest.mark.parametrize("system", [ICD, "urn:oid:2.16.840.1.113883.6.90"])
 def test_condition_prefilter_keeps_every_profile_icd10_code(system: str, code: str) -> None:
     for spelling in (code, code.replace(".", ""), code.lower()):
-        resource = {
-            "resourceType": "Condition",
-            "code": {"coding": [{"system": system, "code": spelling}]},
-        }
+        resource = {"resourceType": "Condition",
+                    "code": {"coding": [{"system": system, "code": spelling}]}}
         assert conditions.relevant(resource), spelling
 
 
 @pytest.mark.parametrize("code", PROFILE_SNOMED_CONDITIONS)
 def test_condition_prefilter_keeps_every_profile_snomed_code(code: str) -> None:
-    resource = {
-        "resourceType": "Condition",
-        "code": {"coding": [{"system": "urn:oid:9.9", "code": "x"}, {"system": SCT, "code": code}]},
-    }
+    resource = {"resourceType": "Condition",
+                "code": {"coding": [{"system": "urn:oid:9.9", "code": "x"},
+                                    {"system": SCT, "code": code}]}}
     assert conditions.relevant(resource)
 
 
 @pytest.mark.parametrize("code", PROFILE_LOINC_OBSERVATIONS)
 @pytest.mark.parametrize("status", ["final", "amended", "corrected", "preliminary"])
 def test_observation_prefilter_keeps_every_profile_loinc(code: str, status: str) -> None:
-    resource = {
-        "resourceType": "Observation",
-        "status": status,
-        "code": {
-            "coding": [
-                {"system": "urn:oid:1.2.3", "code": "local"},
-                {"system": LOINC, "code": code},
-            ]
-        },
-    }
+    resource = {"resourceType": "Observation", "status": status,
+                "code": {"coding": [{"system": "urn:oid:1.2.3", "code": "local"},
+                                    {"system": LOINC, "code": code}]}}
     assert observations.relevant(resource)
 
 
 @pytest.mark.parametrize("code", PROFILE_LOCAL_CODES)
 def test_observation_prefilter_keeps_local_codes(code: str) -> None:
-    resource = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": "urn:iliac-cds:observation", "code": code}]},
-    }
+    resource = {"resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": "urn:iliac-cds:observation", "code": code}]}}
     assert observations.relevant(resource)
 
 
 @pytest.mark.parametrize("status", ["cancelled", "entered-in-error", "registered"])
 def test_observation_prefilter_drops_unusable_status(status: str) -> None:
-    resource = {
-        "resourceType": "Observation",
-        "status": status,
-        "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
-    }
+    resource = {"resourceType": "Observation", "status": status,
+                "code": {"coding": [{"system": LOINC, "code": "777-3"}]}}
     assert not observations.relevant(resource)
 
 
 @pytest.mark.parametrize(("system", "code"), PROFILE_REPORT_CODES)
 def test_report_prefilter_keeps_every_profile_imaging_code(system: str, code: str) -> None:
-    resource = {
-        "resourceType": "DiagnosticReport",
-        "status": "final",
-        "code": {"coding": [{"system": system, "code": code}]},
-    }
+    resource = {"resourceType": "DiagnosticReport", "status": "final",
+                "code": {"coding": [{"system": system, "code": code}]}}
     assert reports.relevant(resource)
 
 
@@ -508,16 +327,9 @@ def test_report_prefilter_keeps_every_profile_imaging_code(system: str, code: st
 
 
 def weight(oid: str, when: str, kg: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": oid,
-        "status": "final",
-        "subject": SUBJECT,
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "effectiveDateTime": when,
-        "valueQuantity": {"value": kg, "unit": "kg"},
-        **extra,
-    }
+    return {"resourceType": "Observation", "id": oid, "status": "final", "subject": SUBJECT,
+            "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+            "effectiveDateTime": when, "valueQuantity": {"value": kg, "unit": "kg"}, **extra}
 
 
 def weights(record: PatientRecord) -> list[float]:
@@ -526,11 +338,9 @@ def weights(record: PatientRecord) -> list[float]:
 
 @pytest.mark.parametrize(
     ("old_date", "kept"),
-    [
-        ("2024-11-21", True),  # 729 days before the newest
-        ("2024-11-20", True),  # exactly 730 days: kept (strictly older is skipped)
-        ("2024-11-19", False),
-    ],  # 731 days
+    [("2024-11-21", True),   # 729 days before the newest
+     ("2024-11-20", True),   # exactly 730 days: kept (strictly older is skipped)
+     ("2024-11-19", False)],  # 731 days
 )
 def test_reading_superseded_by_a_much_newer_one_is_skipped(old_date: str, kept: bool) -> None:
     record = mapped(weight("new", "2026-11-20", 80), weight("old", old_date, 70))
@@ -545,18 +355,10 @@ def test_another_patients_newer_reading_never_supersedes() -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [
-        {"note": [{"text": "phlegmasia cerulea dolens noted"}]},
-        {"effectiveDateTime": None},
-        {
-            "code": {
-                "coding": [
-                    {"system": LOINC, "code": "29463-7"},
-                    {"system": SCT, "code": "449614009"},
-                ]
-            }
-        },
-    ],
+    [{"note": [{"text": "phlegmasia cerulea dolens noted"}]},
+     {"effectiveDateTime": None},
+     {"code": {"coding": [{"system": LOINC, "code": "29463-7"},
+                          {"system": SCT, "code": "449614009"}]}}],
     ids=["note", "undated", "also-snomed"],
 )
 def test_old_reading_that_may_map_to_more_is_kept(extra: dict[str, Any]) -> None:
@@ -568,17 +370,10 @@ def test_old_reading_that_may_map_to_more_is_kept(extra: dict[str, Any]) -> None
 
 
 def test_old_imaging_and_local_observations_are_never_skipped() -> None:
-    ivus = {
-        "resourceType": "Observation",
-        "id": "ivus",
-        "status": "final",
-        "subject": SUBJECT,
-        "code": {
-            "coding": [{"system": "urn:iliac-cds:observation", "code": "ivus-diameter-stenosis"}]
-        },
-        "effectiveDateTime": "2015-01-01",
-        "valueQuantity": {"value": 72, "unit": "%"},
-    }
+    ivus = {"resourceType": "Observation", "id": "ivus", "status": "final", "subject": SUBJECT,
+            "code": {"coding": [{"system": "urn:iliac-cds:observation",
+                                 "code": "ivus-diameter-stenosis"}]},
+            "effectiveDateTime": "2015-01-01", "valueQuantity": {"value": 72, "unit": "%"}}
     record = mapped(weight("new", "2026-11-20", 80), weight("old", "2015-01-01", 70), ivus)
     assert [s.percent for s in record.ivus_stenoses] == [72.0]
 
@@ -590,12 +385,8 @@ def test_margin_exceeds_every_default_measurement_window() -> None:
     from fhir_mapping import record as record_module
 
     settings = GuidelineSettings()
-    longest = max(
-        settings.labs_days,
-        settings.platelets_days,
-        settings.pregnancy_status_days,
-        settings.systolic_hours / 24,
-    )
+    longest = max(settings.labs_days, settings.platelets_days, settings.pregnancy_status_days,
+                  settings.systolic_hours / 24)
     assert timedelta(days=4 * longest) <= record_module.SUPERSEDED_MARGIN
 
 
@@ -614,14 +405,8 @@ def test_skipping_superseded_readings_changes_no_recommendation(
     cases: list[tuple[str, list[Any], str | None]] = []
     for name in scenario_names():
         bundle, _ = load_scenario(name)
-        patient = next(
-            (
-                e["resource"]["id"]
-                for e in bundle.get("entry", [])
-                if e.get("resource", {}).get("resourceType") == "Patient"
-            ),
-            None,
-        )
+        patient = next((e["resource"]["id"] for e in bundle.get("entry", [])
+                        if e.get("resource", {}).get("resourceType") == "Patient"), None)
         cases.append((name, [bundle], patient))
     for path in sorted((SAMPLES / "synthea").glob("*.json")):
         cases.append((path.name, [json.loads(path.read_text())], None))

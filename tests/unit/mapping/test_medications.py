@@ -10,6 +10,7 @@ import pytest
 from cds_hooks.guideline.findings import Dose, DrugClass, Medication, MedicationKind
 from fhir_mapping import medications
 from fhir_mapping.medications import medication_findings
+from fhir_mapping.medications.dose_text import product_strength
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
@@ -161,9 +162,8 @@ def test_whole_words_only() -> None:
         ("MedicationAdministration", "stopped", MedicationKind.ADMINISTRATION, False),
     ],
 )
-def test_status_and_kind(
-    resource_type: str, status: str, kind: MedicationKind, active: bool
-) -> None:
+def test_status_and_kind(resource_type: str, status: str, kind: MedicationKind,
+                         active: bool) -> None:
     extra: dict[str, Any] = {}
     if resource_type == "MedicationAdministration":
         extra["effectiveDateTime"] = "2026-11-26T08:00:00Z"
@@ -176,12 +176,8 @@ def test_status_and_kind(
 
 @pytest.mark.parametrize(
     ("resource_type", "status"),
-    [
-        ("MedicationRequest", "entered-in-error"),
-        ("MedicationStatement", "not-taken"),
-        ("MedicationAdministration", "not-done"),
-        ("MedicationRequest", "cancelled"),
-    ],
+    [("MedicationRequest", "entered-in-error"), ("MedicationStatement", "not-taken"),
+     ("MedicationAdministration", "not-done"), ("MedicationRequest", "cancelled")],
 )
 def test_void_records_yield_nothing(resource_type: str, status: str) -> None:
     extra: dict[str, Any] = {}
@@ -192,27 +188,17 @@ def test_void_records_yield_nothing(resource_type: str, status: str) -> None:
 
 
 def test_dates() -> None:
-    found = only(
-        request(
-            rx("1364430"),
-            authoredOn="2026-01-05",
-            dispenseRequest={"validityPeriod": {"end": "2027-01-05"}},
-        )
-    )
+    found = only(request(rx("1364430"), authoredOn="2026-01-05",
+                         dispenseRequest={"validityPeriod": {"end": "2027-01-05"}}))
     assert found.authored == datetime(2026, 1, 5, tzinfo=UTC)
     assert found.valid_until == datetime(2027, 1, 5, tzinfo=UTC)
-    statement = only(
-        request(rx("1364430"), resource_type="MedicationStatement", dateAsserted="2026-02-01")
-    )
+    statement = only(request(rx("1364430"), resource_type="MedicationStatement",
+                             dateAsserted="2026-02-01"))
     assert statement.authored == datetime(2026, 2, 1, tzinfo=UTC)
-    given = only(
-        request(
-            rx("67108"),
-            status="completed",
-            resource_type="MedicationAdministration",
-            effectivePeriod={"start": "2026-11-26T08:00:00Z", "end": "2026-11-26T09:00:00Z"},
-        )
-    )
+    given = only(request(rx("67108"), status="completed",
+                         resource_type="MedicationAdministration",
+                         effectivePeriod={"start": "2026-11-26T08:00:00Z",
+                                          "end": "2026-11-26T09:00:00Z"}))
     assert given.authored == datetime(2026, 11, 26, 9, tzinfo=UTC)
     assert given.source.refs == ("MedicationAdministration/m1",)
 
@@ -225,18 +211,9 @@ def dose_of(dosage: dict[str, Any], code: str = "67108") -> Dose | None:
 
 
 def dose_quantity(value: float, unit: str, code: str | None = None) -> dict[str, Any]:
-    return {
-        "doseAndRate": [
-            {
-                "doseQuantity": {
-                    "value": value,
-                    "unit": unit,
-                    "system": "http://unitsofmeasure.org",
-                    "code": code or unit,
-                }
-            }
-        ]
-    }
+    return {"doseAndRate": [{"doseQuantity": {"value": value, "unit": unit,
+                                              "system": "http://unitsofmeasure.org",
+                                              "code": code or unit}}]}
 
 
 @pytest.mark.parametrize(
@@ -250,20 +227,8 @@ def dose_quantity(value: float, unit: str, code: str | None = None) -> dict[str,
         (dose_quantity(5000, "units", "units"), 5000.0, "[iU]"),
         (dose_quantity(1, "mg/kg"), 1.0, "mg/kg"),
         (dose_quantity(100, "[iU]/kg"), 100.0, "[iU]/kg"),
-        (
-            {
-                "doseAndRate": [
-                    {
-                        "doseRange": {
-                            "low": {"value": 60, "unit": "mg"},
-                            "high": {"value": 80, "unit": "mg"},
-                        }
-                    }
-                ]
-            },
-            60.0,
-            "mg",
-        ),
+        ({"doseAndRate": [{"doseRange": {"low": {"value": 60, "unit": "mg"},
+                                         "high": {"value": 80, "unit": "mg"}}}]}, 60.0, "mg"),
     ],
 )
 def test_structured_dose_units(quantity: dict[str, Any], value: float, unit: str) -> None:
@@ -283,19 +248,8 @@ def test_unknown_unit_is_unreadable() -> None:
         ({"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}, 2.0),
         ({"repeat": {"frequency": 1, "period": 12, "periodUnit": "h"}}, 2.0),
         ({"repeat": {"frequency": 1, "period": 8, "periodUnit": "h"}}, 3.0),
-        (
-            {
-                "code": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
-                            "code": "BID",
-                        }
-                    ]
-                }
-            },
-            2.0,
-        ),
+        ({"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                               "code": "BID"}]}}, 2.0),
         ({"code": {"text": "q12h"}}, 2.0),
         ({"code": {"text": "daily"}}, 1.0),
         ({"code": {"coding": [{"code": "TID"}]}}, 3.0),
@@ -333,9 +287,8 @@ def test_route(route: dict[str, Any], expected: str) -> None:
         ("18 units/kg/h IV infusion", 18.0, "[iU]/kg", None, "intravenous"),
     ],
 )
-def test_dose_from_text(
-    text: str, value: float, unit: str, per_day: float | None, route: str
-) -> None:
+def test_dose_from_text(text: str, value: float, unit: str, per_day: float | None,
+                        route: str) -> None:
     dose = dose_of({"text": text})
     assert dose == Dose(value=value, unit=unit, per_day=per_day, route=route)
 
@@ -346,18 +299,13 @@ def test_unreadable_dose_is_none() -> None:
 
 
 def test_administration_dose() -> None:
-    resource = request(
-        rx("67108"),
-        status="completed",
-        resource_type="MedicationAdministration",
-        effectiveDateTime="2026-11-26T08:00:00Z",
-        dosage={
-            "dose": {"value": 80, "unit": "mg"},
-            "route": {"coding": [{"system": SNOMED, "code": "34206005"}]},
-        },
-    )
+    resource = request(rx("67108"), status="completed", resource_type="MedicationAdministration",
+                       effectiveDateTime="2026-11-26T08:00:00Z",
+                       dosage={"dose": {"value": 80, "unit": "mg"},
+                               "route": {"coding": [{"system": SNOMED, "code": "34206005"}]}})
     dose = only(resource).dose
-    assert dose is not None and (dose.value, dose.unit, dose.route) == (80.0, "mg", "subcutaneous")
+    assert dose is not None and (dose.value, dose.unit, dose.route) == (80.0, "mg",
+                                                                        "subcutaneous")
 
 
 # ---------------------------------------------------------------- medicationReference
@@ -368,10 +316,8 @@ def medication(mid: str, code: str, display: str = "") -> dict[str, Any]:
 
 
 def test_reference_to_contained_medication() -> None:
-    resource = request(
-        medicationReference={"reference": "#med1"},
-        contained=[medication("med1", "999", "Eliquis 5 mg tablet")],
-    )
+    resource = request(medicationReference={"reference": "#med1"},
+                       contained=[medication("med1", "999", "Eliquis 5 mg tablet")])
     assert only(resource).ingredient == "apixaban"
 
 
@@ -384,17 +330,12 @@ def test_reference_to_medication_elsewhere_in_record() -> None:
 
 
 def test_reference_ingredients_and_display() -> None:
-    med = {
-        "resourceType": "Medication",
-        "id": "x",
-        "code": {"text": "Compounded syringe"},
-        "ingredient": [{"itemCodeableConcept": rx("5224")}],
-    }
+    med = {"resourceType": "Medication", "id": "x", "code": {"text": "Compounded syringe"},
+           "ingredient": [{"itemCodeableConcept": rx("5224")}]}
     resource = request(medicationReference={"reference": "Medication/x"})
     assert only(resource, {"Medication/x": med}).ingredient == "heparin"
-    by_display = request(
-        medicationReference={"reference": "Medication/missing", "display": "Xarelto 20 mg"}
-    )
+    by_display = request(medicationReference={"reference": "Medication/missing",
+                                              "display": "Xarelto 20 mg"})
     assert only(by_display).ingredient == "rivaroxaban"
 
 
@@ -425,15 +366,13 @@ def test_invalid_resource_is_skipped() -> None:
     ],
 )
 def test_product_strength(name: str, expected: tuple[float, str] | None) -> None:
-    assert medications.product_strength(name) == expected
+    assert product_strength(name) == expected
 
 
 def test_product_units_times_strength() -> None:
     concept = rx("854235", "0.4 ML Enoxaparin sodium 100 MG/ML Prefilled Syringe")
-    dosage = {
-        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-        "doseAndRate": [{"doseQuantity": {"value": 1.0}}],
-    }
+    dosage = {"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+              "doseAndRate": [{"doseQuantity": {"value": 1.0}}]}
     dose = only(request(concept, dosage=dosage)).dose
     assert dose == Dose(value=40.0, unit="mg", per_day=1.0)
     two = {"doseAndRate": [{"doseQuantity": {"value": 2, "unit": "syringe"}}]}
@@ -443,12 +382,8 @@ def test_product_units_times_strength() -> None:
 
 def test_administration_without_dosage_is_one_product_unit() -> None:
     concept = rx("854235", "0.4 ML Enoxaparin sodium 100 MG/ML Prefilled Syringe")
-    resource = request(
-        concept,
-        status="completed",
-        resource_type="MedicationAdministration",
-        effectiveDateTime="2020-03-03T04:10:20+01:00",
-    )
+    resource = request(concept, status="completed", resource_type="MedicationAdministration",
+                       effectiveDateTime="2020-03-03T04:10:20+01:00")
     assert only(resource).dose == Dose(value=40.0, unit="mg")
 
 

@@ -26,6 +26,7 @@ from cds_hooks.guideline.findings import (
     Waveform,
 )
 from fhir_mapping import observations
+from fhir_mapping.observations.swelling import edema_impact
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -187,16 +188,14 @@ def test_pregnancy_status_unknown_answer_yields_nothing() -> None:
 
 @pytest.mark.parametrize("status", ["final", "amended", "corrected"])
 def test_final_statuses_count(status: str) -> None:
-    found = observations.convert(
-        obs(cc(LOINC, "1751-7"), status=status, valueQuantity=qty(3, "g/dL"))
-    )
+    found = observations.convert(obs(cc(LOINC, "1751-7"), status=status,
+                                     valueQuantity=qty(3, "g/dL")))
     assert not only(found, Measurement).preliminary
 
 
 def test_preliminary_is_flagged() -> None:
-    found = observations.convert(
-        obs(cc(LOINC, "1751-7"), status="preliminary", valueQuantity=qty(3, "g/dL"))
-    )
+    found = observations.convert(obs(cc(LOINC, "1751-7"), status="preliminary",
+                                     valueQuantity=qty(3, "g/dL")))
     assert only(found, Measurement).preliminary
 
 
@@ -229,9 +228,8 @@ def test_effective_period_start_then_issued() -> None:
 
 
 def test_date_only_is_midnight_utc() -> None:
-    resource = obs(
-        cc(LOINC, "1751-7"), valueQuantity=qty(3, "g/dL"), effectiveDateTime="2026-11-02"
-    )
+    resource = obs(cc(LOINC, "1751-7"), valueQuantity=qty(3, "g/dL"),
+                   effectiveDateTime="2026-11-02")
     assert only(observations.convert(resource), Measurement).when == datetime(
         2026, 11, 2, tzinfo=UTC
     )
@@ -304,14 +302,8 @@ def test_swelling_with_unreadable_value_yields_nothing() -> None:
 
 @pytest.mark.parametrize("code", ["A", "H"])
 def test_abnormal_duplex_interpretation_is_not_positive(code: str) -> None:
-    found = observations.convert(
-        obs(
-            cc(LOINC, "39432-0"),
-            interpretation=[
-                cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", code)
-            ],
-        )
-    )
+    found = observations.convert(obs(cc(LOINC, "39432-0"), interpretation=[cc(
+        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", code)]))
     assert only(found, ImagingStudy).result is Result.UNKNOWN
 
 
@@ -331,10 +323,8 @@ def test_generic_edema_negative_exam_is_absent_swelling() -> None:
 
 
 def test_value_naming_leg_edema() -> None:
-    resource = obs(
-        {"text": "Physical exam finding"},
-        valueCodeableConcept=cc(SNOMED, "102572006", "Edema of lower extremity"),
-    )
+    resource = obs({"text": "Physical exam finding"},
+                   valueCodeableConcept=cc(SNOMED, "102572006", "Edema of lower extremity"))
     assert only(observations.convert(resource), Swelling).present
 
 
@@ -346,46 +336,16 @@ def test_value_naming_leg_edema() -> None:
         ({"code": cc(ICD10, "R22.43")}, Side.BILATERAL),
         ({"bodySite": cc(SNOMED, "32153003")}, Side.LEFT),
         ({"bodySite": cc(SNOMED, "62175007")}, Side.RIGHT),
-        (
-            {
-                "bodySite": {
-                    "coding": [
-                        {"system": SNOMED, "code": "61685007"},
-                        {"system": SNOMED, "code": "7771000"},
-                    ]
-                }
-            },
-            Side.LEFT,
-        ),
-        (
-            {
-                "bodySite": {
-                    "coding": [{"system": SNOMED, "code": "61685007"}],
-                    "extension": [
-                        {
-                            "url": "http://hl7.org/fhir/StructureDefinition/bodySite",
-                            "valueCodeableConcept": cc(SNOMED, "24028007"),
-                        }
-                    ],
-                }
-            },
-            Side.RIGHT,
-        ),
-        (
-            {
-                "bodySite": {
-                    "coding": [
-                        {"system": SNOMED, "code": "61685007"},
-                        {"system": SNOMED, "code": "51440002"},
-                    ]
-                }
-            },
-            Side.BILATERAL,
-        ),
-        (
-            {"code": {"coding": [{"system": SNOMED, "code": "102572006"}], "text": "LLE edema"}},
-            Side.LEFT,
-        ),
+        ({"bodySite": {"coding": [{"system": SNOMED, "code": "61685007"},
+                                  {"system": SNOMED, "code": "7771000"}]}}, Side.LEFT),
+        ({"bodySite": {"coding": [{"system": SNOMED, "code": "61685007"}],
+                       "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/bodySite",
+                                      "valueCodeableConcept": cc(SNOMED, "24028007")}]}},
+         Side.RIGHT),
+        ({"bodySite": {"coding": [{"system": SNOMED, "code": "61685007"},
+                                  {"system": SNOMED, "code": "51440002"}]}}, Side.BILATERAL),
+        ({"code": {"coding": [{"system": SNOMED, "code": "102572006"}], "text": "LLE edema"}},
+         Side.LEFT),
         ({}, Side.UNKNOWN),
     ],
 )
@@ -420,7 +380,8 @@ def test_swelling_extent(fields: dict[str, Any], extent: Extent) -> None:
         ({"valueBoolean": False}, Impact.NONE),
         ({"valueCodeableConcept": cc(SNOMED, "373066001", "Yes")}, Impact.SIGNIFICANT),
         ({"valueCodeableConcept": cc(SNOMED, "373067005", "No")}, Impact.NONE),
-        ({"valueString": "Swelling significantly affects her quality of life"}, Impact.SIGNIFICANT),
+        ({"valueString": "Swelling significantly affects her quality of life"},
+         Impact.SIGNIFICANT),
         ({"note": [{"text": "Edema interferes with sleep and work"}]}, Impact.SIGNIFICANT),
         ({"valueString": "mild, asymptomatic"}, Impact.MINIMAL),
         ({"valueString": "does not affect daily activities"}, Impact.NONE),
@@ -436,13 +397,10 @@ def test_qol_unreadable_yields_nothing() -> None:
 
 
 def test_swelling_note_carries_impact() -> None:
-    found = observations.convert(
-        obs(
-            cc(SNOMED, "449614009"),
-            valueBoolean=True,
-            note=[{"text": "Left leg swelling significantly affects daily activities"}],
-        )
-    )
+    found = observations.convert(obs(
+        cc(SNOMED, "449614009"), valueBoolean=True,
+        note=[{"text": "Left leg swelling significantly affects daily activities"}],
+    ))
     assert only(found, Swelling).present
     assert only(found, EdemaImpact).impact is Impact.SIGNIFICANT
 
@@ -460,26 +418,19 @@ def test_swelling_note_carries_impact() -> None:
     ],
 )
 def test_edema_impact_text(text: str, impact: Impact | None) -> None:
-    assert observations.edema_impact(text) is impact
+    assert edema_impact(text) is impact
 
 
 # ---------------------------------------------------------------- IVUS and Doppler (local codes)
 
 
 def ivus(value: float, unit: str, **fields: Any) -> dict[str, Any]:
-    return obs(
-        cc(LOCAL, "ivus-diameter-stenosis", "IVUS diameter stenosis"),
-        valueQuantity=qty(value, unit),
-        **fields,
-    )
+    return obs(cc(LOCAL, "ivus-diameter-stenosis", "IVUS diameter stenosis"),
+               valueQuantity=qty(value, unit), **fields)
 
 
-LEFT_CIV = {
-    "coding": [
-        {"system": SNOMED, "code": "46027005", "display": "Common iliac vein"},
-        {"system": SNOMED, "code": "7771000", "display": "Left"},
-    ]
-}
+LEFT_CIV = {"coding": [{"system": SNOMED, "code": "46027005", "display": "Common iliac vein"},
+                       {"system": SNOMED, "code": "7771000", "display": "Left"}]}
 
 
 @pytest.mark.parametrize(
@@ -496,13 +447,8 @@ def test_ivus_stenosis(value: float, unit: str, percent: float) -> None:
 
 
 def test_ivus_area_stenosis_by_text() -> None:
-    resource = obs(
-        {
-            "coding": [{"system": LOCAL, "code": "ivus-diameter-stenosis"}],
-            "text": "IVUS area stenosis",
-        },
-        valueQuantity=qty(80, "%"),
-    )
+    resource = obs({"coding": [{"system": LOCAL, "code": "ivus-diameter-stenosis"}],
+                    "text": "IVUS area stenosis"}, valueQuantity=qty(80, "%"))
     assert only(observations.convert(resource), IvusStenosis).area
 
 
@@ -513,16 +459,9 @@ def test_ivus_without_value_yields_nothing() -> None:
 
 @pytest.mark.parametrize(("value", "unit", "mm"), [(14, "mm", 14.0), (1.4, "cm", 14.0)])
 def test_reference_diameter(value: float, unit: str, mm: float) -> None:
-    resource = obs(
-        cc(LOCAL, "reference-vessel-diameter"),
-        valueQuantity=qty(value, unit),
-        bodySite={
-            "coding": [
-                {"system": SNOMED, "code": "63507001"},
-                {"system": SNOMED, "code": "7771000"},
-            ]
-        },
-    )
+    resource = obs(cc(LOCAL, "reference-vessel-diameter"), valueQuantity=qty(value, unit),
+                   bodySite={"coding": [{"system": SNOMED, "code": "63507001"},
+                                        {"system": SNOMED, "code": "7771000"}]})
     ref = only(observations.convert(resource), ReferenceDiameter)
     assert ref.mm == pytest.approx(mm)
     assert ref.side is Side.LEFT
@@ -530,11 +469,8 @@ def test_reference_diameter(value: float, unit: str, mm: float) -> None:
 
 
 def test_reference_diameter_by_ct_is_not_ivus() -> None:
-    resource = obs(
-        cc(LOCAL, "reference-vessel-diameter"),
-        valueQuantity=qty(14, "mm"),
-        method={"text": "CT venography"},
-    )
+    resource = obs(cc(LOCAL, "reference-vessel-diameter"), valueQuantity=qty(14, "mm"),
+                   method={"text": "CT venography"})
     assert not only(observations.convert(resource), ReferenceDiameter).from_ivus
 
 
@@ -553,9 +489,8 @@ def test_lesion_behavior(value: dict[str, Any], behavior: Behavior) -> None:
 
 
 def test_lesion_behavior_unstated_is_unknown_not_fixed() -> None:
-    found = observations.convert(
-        obs(cc(LOCAL, "lesion-behavior"), valueCodeableConcept={"text": "see report"})
-    )
+    found = observations.convert(obs(cc(LOCAL, "lesion-behavior"),
+                                     valueCodeableConcept={"text": "see report"}))
     assert found == []
 
 
@@ -571,9 +506,8 @@ def test_lesion_behavior_unstated_is_unknown_not_fixed() -> None:
     ],
 )
 def test_cfv_waveform(value: dict[str, Any], waveform: Waveform) -> None:
-    found = observations.convert(
-        obs(cc(LOCAL, "cfv-doppler-waveform"), valueCodeableConcept=value, bodySite=LEFT_CIV)
-    )
+    found = observations.convert(obs(cc(LOCAL, "cfv-doppler-waveform"),
+                                     valueCodeableConcept=value, bodySite=LEFT_CIV))
     doppler = only(found, DopplerWaveform)
     assert doppler.waveform is waveform
     assert doppler.side is Side.LEFT
@@ -588,22 +522,10 @@ def test_cfv_waveform(value: dict[str, Any], waveform: Waveform) -> None:
         ({"valueCodeableConcept": cc(SNOMED, "260385009", "Negative")}, Result.NEGATIVE),
         ({"valueCodeableConcept": cc(SNOMED, "10828004", "Positive")}, Result.POSITIVE),
         ({"valueCodeableConcept": cc(SNOMED, "128053003", "DVT")}, Result.POSITIVE),
-        (
-            {
-                "interpretation": [
-                    cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS")
-                ]
-            },
-            Result.POSITIVE,
-        ),
-        (
-            {
-                "interpretation": [
-                    cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "NEG")
-                ]
-            },
-            Result.NEGATIVE,
-        ),
+        ({"interpretation": [cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                                "POS")]}, Result.POSITIVE),
+        ({"interpretation": [cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                                "NEG")]}, Result.NEGATIVE),
         ({"valueString": "No evidence of DVT"}, Result.NEGATIVE),
         ({"valueString": "Occlusive thrombus in the left CFV"}, Result.POSITIVE),
         ({"valueString": "DVT cannot be excluded"}, Result.UNKNOWN),
@@ -630,24 +552,22 @@ def test_duplex_observation_result(fields: dict[str, Any], result: Result) -> No
     ],
 )
 def test_duplex_observation_codes(code: str, side: Side, complete: bool) -> None:
-    found = observations.convert(obs(cc(LOINC, code), valueCodeableConcept=cc(SNOMED, "260385009")))
+    found = observations.convert(
+        obs(cc(LOINC, code), valueCodeableConcept=cc(SNOMED, "260385009"))
+    )
     study = only(found, ImagingStudy)
     assert (study.side, study.complete) == (side, complete)
 
 
 def test_duplex_observation_text_not_visualised_is_incomplete() -> None:
-    found = observations.convert(
-        obs(cc(LOINC, "39432-0"), valueString="No DVT. Calf veins not visualised.")
-    )
+    found = observations.convert(obs(cc(LOINC, "39432-0"),
+                                     valueString="No DVT. Calf veins not visualised."))
     study = only(found, ImagingStudy)
     assert study.result is Result.NEGATIVE
     assert not study.complete
 
 
 def test_preliminary_duplex_observation() -> None:
-    found = observations.convert(
-        obs(
-            cc(LOINC, "39432-0"), status="preliminary", valueCodeableConcept=cc(SNOMED, "260385009")
-        )
-    )
+    found = observations.convert(obs(cc(LOINC, "39432-0"), status="preliminary",
+                                     valueCodeableConcept=cc(SNOMED, "260385009")))
     assert only(found, ImagingStudy).preliminary

@@ -28,11 +28,8 @@ def test_missing_fields() -> None:
 
 @pytest.mark.parametrize(
     ("fields", "deceased"),
-    [
-        ({"deceasedBoolean": True}, True),
-        ({"deceasedBoolean": False}, False),
-        ({"deceasedDateTime": "2020-01-01T10:00:00Z"}, True),
-    ],
+    [({"deceasedBoolean": True}, True), ({"deceasedBoolean": False}, False),
+     ({"deceasedDateTime": "2020-01-01T10:00:00Z"}, True)],
 )
 def test_deceased(fields: dict[str, Any], deceased: bool) -> None:
     assert convert(**fields).deceased is deceased

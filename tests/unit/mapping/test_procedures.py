@@ -15,21 +15,10 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
-def procedure(
-    system: str | None = None,
-    code: str | None = None,
-    *,
-    text: str | None = None,
-    status: str = "completed",
-    **extra: Any,
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Procedure",
-        "id": "pr1",
-        "status": status,
-        "subject": {"reference": "Patient/p1"},
-        "code": {},
-    }
+def procedure(system: str | None = None, code: str | None = None, *, text: str | None = None,
+              status: str = "completed", **extra: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Procedure", "id": "pr1", "status": status,
+                                "subject": {"reference": "Patient/p1"}, "code": {}}
     if code:
         resource["code"]["coding"] = [{"system": system, "code": code}]
     if text:
@@ -46,12 +35,8 @@ def stents(resource: dict[str, Any]) -> list[IliacStent]:
 
 @pytest.mark.parametrize(
     ("code", "side"),
-    [
-        ("067C3DZ", Side.RIGHT),
-        ("067D3DZ", Side.LEFT),
-        ("067F3DZ", Side.RIGHT),
-        ("067G3DZ", Side.LEFT),
-    ],
+    [("067C3DZ", Side.RIGHT), ("067D3DZ", Side.LEFT), ("067F3DZ", Side.RIGHT),
+     ("067G3DZ", Side.LEFT)],
 )
 @pytest.mark.parametrize("system", [PCS, "urn:oid:2.16.840.1.113883.6.4"])
 def test_pcs_iliac_vein_codes_count_alone(system: str, code: str, side: Side) -> None:
@@ -64,25 +49,17 @@ def test_pcs_iliac_vein_codes_count_alone(system: str, code: str, side: Side) ->
 def test_cpt_37238_needs_an_iliac_vein_site() -> None:
     assert stents(procedure(CPT, "37238")) == []
     assert stents(procedure(CPT, "37238", text="Stent, left subclavian vein")) == []
-    site = [
-        {
-            "coding": [
-                {"system": SNOMED, "code": "46027005", "display": "Common iliac vein"},
-                {"system": SNOMED, "code": "7771000", "display": "Left"},
-            ]
-        }
-    ]
+    site = [{"coding": [{"system": SNOMED, "code": "46027005", "display": "Common iliac vein"},
+                        {"system": SNOMED, "code": "7771000", "display": "Left"}]}]
     (stent,) = stents(procedure(CPT, "37238", bodySite=site))
     assert stent.side is Side.LEFT
 
 
 @pytest.mark.parametrize(
     ("text", "side"),
-    [
-        ("Venovo 14 x 100 mm, left common iliac vein", Side.LEFT),
-        ("Wallstent right external iliac vein", Side.RIGHT),
-        ("Venous stent L CIV", Side.LEFT),
-    ],
+    [("Venovo 14 x 100 mm, left common iliac vein", Side.LEFT),
+     ("Wallstent right external iliac vein", Side.RIGHT),
+     ("Venous stent L CIV", Side.LEFT)],
 )
 def test_stent_text_with_iliac_vein(text: str, side: Side) -> None:
     (stent,) = stents(procedure(text=text))
@@ -102,12 +79,8 @@ def test_only_completed_procedures_count(status: str) -> None:
 
 
 def test_hip_arthroplasty_procedure() -> None:
-    resource = procedure(
-        SNOMED,
-        "52734007",
-        performedPeriod={"start": "2019-04-02"},
-        bodySite=[{"text": "right hip"}],
-    )
+    resource = procedure(SNOMED, "52734007", performedPeriod={"start": "2019-04-02"},
+                         bodySite=[{"text": "right hip"}])
     assert procedures.relevant(resource)
     (found,) = procedures.convert(resource)
     assert isinstance(found, Diagnosis)
@@ -116,13 +89,9 @@ def test_hip_arthroplasty_procedure() -> None:
 
 
 def device(name: str, status: str = "active") -> dict[str, Any]:
-    return {
-        "resourceType": "Device",
-        "id": "d1",
-        "status": status,
-        "deviceName": [{"name": name, "type": "user-friendly-name"}],
-        "patient": {"reference": "Patient/p1"},
-    }
+    return {"resourceType": "Device", "id": "d1", "status": status,
+            "deviceName": [{"name": name, "type": "user-friendly-name"}],
+            "patient": {"reference": "Patient/p1"}}
 
 
 def test_device_stent_with_iliac_vein_text() -> None:

@@ -15,11 +15,8 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 def condition(cid: str, code: str, subject: str | None = "Patient/p1") -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Condition",
-        "id": cid,
-        "code": {"coding": [{"system": ICD, "code": code}]},
-    }
+    resource: dict[str, Any] = {"resourceType": "Condition", "id": cid,
+                                "code": {"coding": [{"system": ICD, "code": code}]}}
     if subject is not None:
         resource["subject"] = {"reference": subject}
     return resource
@@ -35,22 +32,14 @@ def test_findings_are_sorted_into_record_fields() -> None:
         condition("swell", "R22.42"),
         condition("lymphoma", "C83.30"),
         condition("stent", "Z95.828") | {"bodySite": [{"text": "left common iliac vein"}]},
-        {
-            "resourceType": "MedicationRequest",
-            "id": "m1",
-            "status": "active",
-            "intent": "order",
-            "subject": {"reference": "Patient/p1"},
-            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430"}]},
-        },
-        {
-            "resourceType": "AllergyIntolerance",
-            "id": "a1",
-            "code": {"text": "heparin"},
-            "patient": {"reference": "Patient/p1"},
-        },
+        {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+         "subject": {"reference": "Patient/p1"},
+         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430"}]}},
+        {"resourceType": "AllergyIntolerance", "id": "a1", "code": {"text": "heparin"},
+         "patient": {"reference": "Patient/p1"}},
     ]
-    record = map_record(resources, patient_id="p1", encounter_id="e1", medications_retrieved=True)
+    record = map_record(resources, patient_id="p1", encounter_id="e1",
+                        medications_retrieved=True)
     assert isinstance(record, PatientRecord)
     assert record.patient.ref == "Patient/p1" and record.patient.sex == "female"
     assert {d.concept for d in record.diagnoses} == {Concept.DVT, Concept.HEPARIN_ALLERGY}
@@ -58,42 +47,23 @@ def test_findings_are_sorted_into_record_fields() -> None:
     assert len(record.masses) == 1
     assert len(record.stents) == 1
     assert [(m.ingredient, m.drug_class) for m in record.medications] == [
-        ("apixaban", DrugClass.ANTICOAGULANT)
-    ]
+        ("apixaban", DrugClass.ANTICOAGULANT)]
     assert record.encounter == "Encounter/e1"
     assert record.medications_retrieved
 
 
 def test_bundle_is_flattened_and_medication_references_resolved() -> None:
     bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
+        "resourceType": "Bundle", "type": "searchset",
         "entry": [
-            {
-                "fullUrl": "urn:uuid:med-1",
-                "resource": {
-                    "resourceType": "Medication",
-                    "id": "med-1",
-                    "code": {"text": "Lovenox 80 mg/0.8 mL"},
-                },
-            },
-            {
-                "resource": {
-                    "resourceType": "MedicationRequest",
-                    "id": "m1",
-                    "status": "active",
-                    "intent": "order",
-                    "subject": {"reference": "Patient/p1"},
-                    "medicationReference": {"reference": "urn:uuid:med-1"},
-                }
-            },
-            {
-                "resource": {
-                    "resourceType": "Bundle",
-                    "type": "collection",
-                    "entry": [{"resource": condition("dvt", "I82.412")}],
-                }
-            },
+            {"fullUrl": "urn:uuid:med-1",
+             "resource": {"resourceType": "Medication", "id": "med-1",
+                          "code": {"text": "Lovenox 80 mg/0.8 mL"}}},
+            {"resource": {"resourceType": "MedicationRequest", "id": "m1", "status": "active",
+                          "intent": "order", "subject": {"reference": "Patient/p1"},
+                          "medicationReference": {"reference": "urn:uuid:med-1"}}},
+            {"resource": {"resourceType": "Bundle", "type": "collection", "entry": [
+                {"resource": condition("dvt", "I82.412")}]}},
         ],
     }
     record = map_record(bundle)
@@ -119,14 +89,9 @@ def test_resources_of_another_patient_are_ignored(subject: str | None, kept: boo
 
 
 def test_resources_naming_no_patient_are_kept() -> None:
-    stent = {
-        "resourceType": "Device",
-        "id": "d1",
-        "status": "active",
-        "deviceName": [
-            {"name": "Venovo stent, left common iliac vein", "type": "user-friendly-name"}
-        ],
-    }
+    stent = {"resourceType": "Device", "id": "d1", "status": "active",
+             "deviceName": [{"name": "Venovo stent, left common iliac vein",
+                             "type": "user-friendly-name"}]}
     assert len(map_record([stent], patient_id="p1").stents) == 1
 
 
@@ -135,14 +100,10 @@ def test_without_patient_id_nothing_is_filtered() -> None:
 
 
 def test_urn_uuid_patient_resolved_via_full_url() -> None:
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            {"fullUrl": "urn:uuid:aaa", "resource": {"resourceType": "Patient", "id": "other"}},
-            {"resource": condition("dvt", "I82.412", "urn:uuid:aaa")},
-        ],
-    }
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:aaa", "resource": {"resourceType": "Patient", "id": "other"}},
+        {"resource": condition("dvt", "I82.412", "urn:uuid:aaa")},
+    ]}
     assert map_record(bundle, patient_id="p1").diagnoses == ()
     assert len(map_record(bundle, patient_id="other").diagnoses) == 1
 
@@ -167,15 +128,8 @@ def test_duplicates_are_counted_once() -> None:
 def test_bad_input_is_skipped_and_logged_without_content(caplog: pytest.LogCaptureFixture) -> None:
     bad = condition("bad", "I82.412") | {"onsetDateTime": "Jane Doe"}
     with caplog.at_level(logging.WARNING):
-        record = map_record(
-            [
-                bad,
-                "not a resource",
-                {"no": "type"},  # type: ignore[list-item]
-                {"resourceType": "Unknown"},
-                condition("ok", "I82.412"),
-            ]
-        )
+        record = map_record([bad, "not a resource", {"no": "type"},  # type: ignore[list-item]
+                             {"resourceType": "Unknown"}, condition("ok", "I82.412")])
     assert [d.source.refs for d in record.diagnoses] == [("Condition/ok",)]
     assert "Condition/bad" in caplog.text
     assert "Jane Doe" not in caplog.text
@@ -187,14 +141,9 @@ def test_empty_input() -> None:
 
 def test_medication_records_that_can_never_be_current_are_skipped() -> None:
     def order(mid: str, status: str) -> dict[str, Any]:
-        return {
-            "resourceType": "MedicationRequest",
-            "id": mid,
-            "status": status,
-            "intent": "order",
-            "subject": {"reference": "Patient/p1"},
-            "medicationCodeableConcept": {"text": "apixaban 5 mg"},
-        }
+        return {"resourceType": "MedicationRequest", "id": mid, "status": status,
+                "intent": "order", "subject": {"reference": "Patient/p1"},
+                "medicationCodeableConcept": {"text": "apixaban 5 mg"}}
 
     record = map_record([order("a", "active"), order("s", "stopped"), order("c", "completed")])
     assert [m.source.refs for m in record.medications] == [("MedicationRequest/a",)]

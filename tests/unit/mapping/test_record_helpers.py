@@ -20,10 +20,8 @@ ICD = "http://hl7.org/fhir/sid/icd-10-cm"
         ("2020-03", datetime(2020, 3, 1, tzinfo=UTC)),
         ("2020-03-04", datetime(2020, 3, 4, tzinfo=UTC)),
         ("2020-03-04T10:00:00Z", datetime(2020, 3, 4, 10, tzinfo=UTC)),
-        (
-            "2020-03-04T10:00:00+01:00",
-            datetime(2020, 3, 4, 10, tzinfo=timezone(timedelta(hours=1))),
-        ),
+        ("2020-03-04T10:00:00+01:00",
+         datetime(2020, 3, 4, 10, tzinfo=timezone(timedelta(hours=1)))),
         (date(2020, 3, 4), datetime(2020, 3, 4, tzinfo=UTC)),
         ("garbage", None),
         (None, None),
@@ -48,46 +46,24 @@ def test_normalizers() -> None:
 
 
 def test_codings_text_and_refs() -> None:
-    cc = {
-        "coding": [
-            {
-                "system": "urn:oid:2.16.840.1.113883.6.90",
-                "code": "I82.422",
-                "display": "DVT Left Iliac",
-            }
-        ],
-        "text": "Left iliac DVT",
-    }
+    cc = {"coding": [{"system": "urn:oid:2.16.840.1.113883.6.90", "code": "I82.422",
+                      "display": "DVT Left Iliac"}], "text": "Left iliac DVT"}
     assert list(fhir_types.codings(cc)) == [(ICD, "I82422", "DVT Left Iliac")]
     assert fhir_types.concept_text(cc) == "left iliac dvt dvt left iliac"
     assert fhir_types.ref_of({"resourceType": "Condition", "id": "x"}) == "Condition/x"
     assert fhir_types.typed_reference({"reference": "urn:uuid:e1"}, "Encounter") == "Encounter/e1"
-    assert (
-        fhir_types.typed_reference({"reference": "https://h/fhir/Encounter/e2"}, "Encounter")
-        == "Encounter/e2"
-    )
+    assert fhir_types.typed_reference({"reference": "https://h/fhir/Encounter/e2"},
+                                      "Encounter") == "Encounter/e2"
     assert fhir_types.typed_reference(None, "Encounter") is None
 
 
 @pytest.mark.parametrize(
     ("code", "side"),
-    [
-        ("I82412", Side.LEFT),
-        ("I82411", Side.RIGHT),
-        ("I82413", Side.BILATERAL),
-        ("I82419", Side.UNKNOWN),
-        ("R2241", Side.RIGHT),
-        ("Z96642", Side.LEFT),
-        ("R1903", Side.RIGHT),
-        ("R1904", Side.LEFT),
-        ("O2233", Side.UNKNOWN),
-        ("I269", Side.UNKNOWN),
-        ("I8241", Side.UNKNOWN),
-        ("I7021", Side.UNKNOWN),
-        ("I70212", Side.LEFT),
-        ("I8012", Side.LEFT),
-        ("M7072", Side.LEFT),
-    ],
+    [("I82412", Side.LEFT), ("I82411", Side.RIGHT), ("I82413", Side.BILATERAL),
+     ("I82419", Side.UNKNOWN), ("R2241", Side.RIGHT), ("Z96642", Side.LEFT),
+     ("R1903", Side.RIGHT), ("R1904", Side.LEFT), ("O2233", Side.UNKNOWN),
+     ("I269", Side.UNKNOWN), ("I8241", Side.UNKNOWN), ("I7021", Side.UNKNOWN),
+     ("I70212", Side.LEFT), ("I8012", Side.LEFT), ("M7072", Side.LEFT)],
 )
 def test_icd10_laterality_character(code: str, side: Side) -> None:
     assert laterality.icd10_side(code) is side
@@ -95,18 +71,10 @@ def test_icd10_laterality_character(code: str, side: Side) -> None:
 
 @pytest.mark.parametrize(
     ("text", "side"),
-    [
-        ("left", Side.LEFT),
-        ("LLE", Side.LEFT),
-        ("L leg", Side.LEFT),
-        ("right", Side.RIGHT),
-        ("RLE", Side.RIGHT),
-        ("bilateral", Side.BILATERAL),
-        ("both legs", Side.BILATERAL),
-        ("leg", Side.UNKNOWN),
-        ("right leg swollen, left normal", Side.UNKNOWN),
-        ("cleft", Side.UNKNOWN),
-    ],
+    [("left", Side.LEFT), ("LLE", Side.LEFT), ("L leg", Side.LEFT), ("right", Side.RIGHT),
+     ("RLE", Side.RIGHT), ("bilateral", Side.BILATERAL), ("both legs", Side.BILATERAL),
+     ("leg", Side.UNKNOWN), ("right leg swollen, left normal", Side.UNKNOWN),
+     ("cleft", Side.UNKNOWN)],
 )
 def test_side_from_text(text: str, side: Side) -> None:
     assert laterality.side_from_text(text) is side

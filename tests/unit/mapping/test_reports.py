@@ -242,11 +242,8 @@ def test_femoropopliteal_with_iliac_duplex_code_is_incomplete() -> None:
         (cc(LOINC, "39432-0"), "No DVT.", Side.LEFT),
         (cc(LOINC, "39443-7"), "No DVT.", Side.RIGHT),
         (cc(LOINC, "39420-5"), "No DVT.", Side.BILATERAL),
-        (
-            {"coding": [{"system": CPT, "code": "93971"}], "text": "Venous duplex, right leg"},
-            "No DVT.",
-            Side.RIGHT,
-        ),
+        ({"coding": [{"system": CPT, "code": "93971"}], "text": "Venous duplex, right leg"},
+         "No DVT.", Side.RIGHT),
         (cc(CPT, "93971"), "No DVT in the left leg.", Side.LEFT),
         (cc(CPT, "93971"), "No DVT.", Side.UNKNOWN),
     ],
@@ -256,13 +253,11 @@ def test_side(code: dict[str, Any], text: str, side: Side) -> None:
 
 
 def test_bilateral_study_is_split_by_side() -> None:
-    found = reports.convert(
-        report(
-            cc(LOINC, "39420-5"),
-            "Right leg: no DVT. Left leg: occlusive thrombus in the CFV. "
-            "Left CFV waveform is non-phasic.",
-        )
-    )
+    found = reports.convert(report(
+        cc(LOINC, "39420-5"),
+        "Right leg: no DVT. Left leg: occlusive thrombus in the CFV. "
+        "Left CFV waveform is non-phasic.",
+    ))
     studies = {s.side: s for s in of_type(found, ImagingStudy)}
     assert set(studies) == {Side.LEFT, Side.RIGHT}
     assert studies[Side.LEFT].result is Result.POSITIVE
@@ -319,7 +314,8 @@ def test_waveform_on_duplex_study() -> None:
 @pytest.mark.parametrize(
     ("text", "side"),
     [
-        ("Compression of the left common iliac vein by the right common iliac artery.", Side.LEFT),
+        ("Compression of the left common iliac vein by the right common iliac artery.",
+         Side.LEFT),
         ("Findings consistent with May-Thurner anatomy on the left.", Side.LEFT),
         ("No iliac vein compression.", None),
         ("No DVT.", None),
@@ -331,25 +327,20 @@ def test_compression_from_text(text: str, side: Side | None) -> None:
 
 
 def test_compression_from_conclusion_code() -> None:
-    found = reports.convert(
-        report(
-            cc(LOINC, "36789-6", "MR venography"),
-            "See conclusion code.",
-            conclusionCode=[cc(ICD10, "I87.1", "Compression of vein")],
-        )
-    )
+    found = reports.convert(report(
+        cc(LOINC, "36789-6", "MR venography"), "See conclusion code.",
+        conclusionCode=[cc(ICD10, "I87.1", "Compression of vein")],
+    ))
     study = one(found, ImagingStudy)
     assert study.modality is Modality.MR_VENOGRAPHY
     assert study.compression_side is Side.UNKNOWN
 
 
 def test_ct_venography_result_and_compression() -> None:
-    found = reports.convert(
-        report(
-            cc(SNOMED, "431676002"),
-            "No thrombus in the iliac veins or IVC. Compression of the left common iliac vein.",
-        )
-    )
+    found = reports.convert(report(
+        cc(SNOMED, "431676002"),
+        "No thrombus in the iliac veins or IVC. Compression of the left common iliac vein.",
+    ))
     study = one(found, ImagingStudy)
     assert study.result is Result.NEGATIVE
     assert study.compression_side is Side.LEFT
@@ -361,13 +352,11 @@ IVUS_REPORT = cc(CPT, "37252", "IVUS")
 
 
 def test_ivus_report_text() -> None:
-    found = reports.convert(
-        report(
-            IVUS_REPORT,
-            "IVUS: 72% diameter stenosis of the left CIV. Reference EIV diameter 14 mm. "
-            "The lesion is fixed, with no respiratory or positional variation.",
-        )
-    )
+    found = reports.convert(report(
+        IVUS_REPORT,
+        "IVUS: 72% diameter stenosis of the left CIV. Reference EIV diameter 14 mm. "
+        "The lesion is fixed, with no respiratory or positional variation.",
+    ))
     stenosis = one(found, IvusStenosis)
     assert (stenosis.percent, stenosis.area, stenosis.side) == (72.0, False, Side.LEFT)
     reference = one(found, ReferenceDiameter)
@@ -377,12 +366,9 @@ def test_ivus_report_text() -> None:
 
 
 def test_ivus_area_and_diameter_stenosis() -> None:
-    found = reports.convert(
-        report(
-            IVUS_REPORT,
-            "IVUS of the left CIV: diameter stenosis 65%, area stenosis 80%.",
-        )
-    )
+    found = reports.convert(report(
+        IVUS_REPORT, "IVUS of the left CIV: diameter stenosis 65%, area stenosis 80%.",
+    ))
     by_area = {s.area: s.percent for s in of_type(found, IvusStenosis)}
     assert by_area == {False: 65.0, True: 80.0}
 
@@ -439,13 +425,11 @@ def test_no_behavior_statement_is_unknown_never_fixed() -> None:
     ],
 )
 def test_mass_nature_from_contrast_ct(code: str, nature: MassNature) -> None:
-    found = reports.convert(
-        report(
-            cc(SNOMED, "74710000", "CT abdomen and pelvis with contrast"),
-            "Left pelvic mass.",
-            conclusionCode=[cc(SNOMED, code)],
-        )
-    )
+    found = reports.convert(report(
+        cc(SNOMED, "74710000", "CT abdomen and pelvis with contrast"),
+        "Left pelvic mass.",
+        conclusionCode=[cc(SNOMED, code)],
+    ))
     mass = one(found, MassCharacterization)
     assert mass.nature is nature
     assert mass.side is Side.LEFT
@@ -453,7 +437,8 @@ def test_mass_nature_from_contrast_ct(code: str, nature: MassNature) -> None:
 
 
 def test_mass_nature_ignored_on_duplex() -> None:
-    found = reports.convert(report(DUPLEX_LEFT, "No DVT", conclusionCode=[cc(SNOMED, "363346000")]))
+    found = reports.convert(report(DUPLEX_LEFT, "No DVT",
+                                   conclusionCode=[cc(SNOMED, "363346000")]))
     assert of_type(found, MassCharacterization) == []
 
 
@@ -473,15 +458,10 @@ def imaging_study(**fields: Any) -> dict[str, Any]:
 
 
 def test_imaging_study_with_ivus_series() -> None:
-    resource = imaging_study(
-        series=[
-            {
-                "uid": "1.2.3",
-                "modality": {"system": DICOM, "code": "IVUS"},
-                "laterality": {"system": SNOMED, "code": "7771000"},
-            }
-        ]
-    )
+    resource = imaging_study(series=[{
+        "uid": "1.2.3", "modality": {"system": DICOM, "code": "IVUS"},
+        "laterality": {"system": SNOMED, "code": "7771000"},
+    }])
     study = one(reports.convert(resource), ImagingStudy)
     assert study.modality is Modality.VENOGRAPHY_IVUS
     assert study.side is Side.LEFT
