@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHECKED_IN = REPO / "docs" / "openapi.json"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 20261207
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 25  # with the phases below: ~20 s on an idle 2-core machine
 
 
 def test_checked_in_document_is_current() -> None:
@@ -70,6 +70,9 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
         f"--checks={checks}",
         f"--seed={SEED}",
         f"--max-examples={MAX_EXAMPLES}",
+        # Stateful sequences add little here (no resource is created by one call and read by
+        # another except feedback, which the fuzzing phase covers) and double the time.
+        "--phases=examples,coverage,fuzzing",
         "--workers=1",
         "--request-timeout=15",
         "--no-color",
