@@ -164,12 +164,22 @@ def anticoagulation_contraindications(
     platelets < 50 x10^9/L on the latest count within 7 days". An active major bleed with no
     date at all is kept: suggesting anticoagulation to a patient who may be bleeding is the
     worse error."""
-    found = [
-        cite(BLEEDING_TEXT[d.concept], d.source, d.when)
+    bleeds = [
+        d
         for d in record.diagnoses
         if d.concept in BLEEDING_TEXT
         and is_current_diagnosis(d)
         and (d.when is None or within(d.when, as_of, days=settings.major_bleeding_days))
+    ]
+    # An intracranial bleed is also mapped as major bleeding: cite its record once, by name.
+    intracranial = {
+        d.source.refs for d in bleeds if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+    }
+    found = [
+        cite(BLEEDING_TEXT[d.concept], d.source, d.when)
+        for d in bleeds
+        if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+        or not (d.source.refs and d.source.refs in intracranial)
     ]
     latest = newest(
         [
