@@ -82,7 +82,12 @@ def describe(d: Diagnosis) -> str:
     """The evidence line: what the finding is, its status and, when short, its own wording."""
     text = TEXT[d.concept] + status_note(d)
     display = " ".join(d.source.display.split())
-    if display and len(display) <= MAX_DISPLAY and display.lower() != TEXT[d.concept].lower():
+    if (
+        display
+        and len(display) <= MAX_DISPLAY
+        and display.lower() != TEXT[d.concept].lower()
+        and display not in d.source.refs
+    ):
         text += f": {display}"
     return text
 
