@@ -315,8 +315,8 @@ def _non_heparin_needed(
     if hit:
         sources = [*sources, "ASH2018"]
         detail += (
-            " After heparin-induced thrombocytopenia, at any time in the past, heparins are "
-            "avoided for good."
+            " After heparin-induced thrombocytopenia, however long ago, VTE is treated with a "
+            "non-heparin anticoagulant (ASH 2018)."
         )
     heparins = sorted({m.ingredient for m in state.current_anticoagulants} & HEPARINS)
     if heparins:

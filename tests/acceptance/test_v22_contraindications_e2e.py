@@ -28,6 +28,7 @@ from pytest_httpserver import HTTPServer
 
 from cds_hooks.service_catalog import PREFETCH_TEMPLATES
 from tests.acceptance.support_nivl import AS_OF, make_client
+from tests.api.test_protocol_response_hygiene import assert_cards_conform
 
 Json = dict[str, Any]
 PID = "pat-v22"
@@ -207,6 +208,7 @@ def call(client: FlaskClient) -> Call:
         response = client.post(f"/cds-services/{service}", data=json.dumps(body),
                                content_type="application/json")
         assert response.status_code == 200, response.get_data(as_text=True)
+        assert_cards_conform(response.get_json())  # protocol hygiene of every card
         return response.get_json()["cards"]
 
     return run
