@@ -462,3 +462,35 @@ def test_partial_prefetch_fetches_the_rest(call: Call, httpserver_ipv4: HTTPServ
                  fhir_server=httpserver_ipv4.url_for("/fhir"), skip=frozenset({"procedures"}))
     c = card(cards, NOT_INDICATED)
     assert c["indicator"] == "critical" and names(c, surgery, 12)
+
+
+# ---------------------------------------------------------------- IVC filter orders
+
+
+def filter_order() -> Json:
+    return {"resourceType": "ServiceRequest", "id": "filter-1", "status": "draft",
+            "intent": "order", "subject": {"reference": f"Patient/{PID}"},
+            "code": {"coding": [{"system": SNOMED, "code": "397913009",
+                                 "display": "Insertion of vena cava filter"}]}}
+
+
+@pytest.mark.parametrize("service", [SIGN, SELECT])
+@pytest.mark.parametrize(
+    ("bleed", "warned"),
+    [
+        (lambda: condition(cc(None, None, text="Subdural haematoma"), days=5), False),
+        (lambda: condition(cc(SNOMED, "1386000"), days=30), False),
+        (lambda: condition(cc(SNOMED, "1386000"), days=31), True),
+        (lambda: icd("I61.9", days=5, clinical="resolved"), True),
+        (lambda: None, True),
+    ],
+    ids=["text-5d", "snomed-30d", "snomed-31d", "resolved", "none"],
+)
+def test_filter_order_is_accepted_beside_an_intracranial_bleed(
+    call: Call, service: str, bleed: Callable[[], Json | None], warned: bool
+) -> None:
+    finding = bleed()
+    record = [*base(severe=False), *([finding] if finding else [])]
+    cards = call(service, record, drafts=[filter_order()],
+                 selections=["ServiceRequest/filter-1"])
+    assert ("ivc-filter-not-indicated" in ids(cards)) is warned
