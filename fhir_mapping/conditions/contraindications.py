@@ -68,17 +68,17 @@ def _contraindications(facts: _Facts) -> list[Diagnosis]:
         d = _diagnosis(facts, concept, side=Side.UNKNOWN)
         found.append(replace(d, active=False) if history else d)
 
+    coded_ich = vs.INTRACRANIAL_HEMORRHAGE.matches(codes)
     sequelae = vs.INTRACRANIAL_HEMORRHAGE_SEQUELAE.matches(codes)
-    ich = (
-        vs.INTRACRANIAL_HEMORRHAGE.matches(codes)
-        or sequelae
-        or names_intracranial_hemorrhage(text)
-    )
+    ich = coded_ich or sequelae or names_intracranial_hemorrhage(text)
     if ich:
+        # A bleed code keeps the record's own status; a sequela code, or text alone that
+        # speaks of the past, is history.
+        history = sequelae or (past and not coded_ich)
         # An intracranial bleed is a major bleed (catalog) and its own concept (thrombolysis).
         if not condition_sets.SIMPLE[Concept.MAJOR_BLEEDING].matches(codes):
-            add(Concept.MAJOR_BLEEDING, history=sequelae or past)
-        add(Concept.INTRACRANIAL_HEMORRHAGE, history=sequelae or past)
+            add(Concept.MAJOR_BLEEDING, history=history)
+        add(Concept.INTRACRANIAL_HEMORRHAGE, history=history)
     ischemic = vs.ISCHEMIC_STROKE.matches(codes) or clinical_text.affirmed(
         recent_text, vs.ISCHEMIC_STROKE_TEXT
     )

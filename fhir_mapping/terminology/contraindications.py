@@ -97,10 +97,12 @@ NOT_A_DIAGNOSIS = (
     r"\b(?:family (?:history|hx)|fh of|at risk|risk (?:of|for)|screening|prophylaxis|"
     r"prevention|assessment)\b"
 )
-# Text that places the event in the past: history for windowed and current concepts.
+# Text that places the event in the past: history for windowed and current concepts. Not
+# "following": "subdural hemorrhage following injury" names a cause, and "hemiplegia following
+# intracerebral hemorrhage" may follow a bleed of last week.
 PAST_EVENT = (
     r"\b(?:history of|hx of|h/o|personal history|past history|sequela[e]?|late effects?|"
-    r"following|old|previous|prior|remote)\b"
+    r"old|previous|prior|remote)\b"
 )
 
 # Concepts matched by code alone.

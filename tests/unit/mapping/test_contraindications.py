@@ -257,11 +257,26 @@ def test_display_only_is_read_like_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["History of subdural hematoma", "Hemiplegia following intracerebral hemorrhage"]
+    "text", ["History of subdural hematoma", "Sequelae of intracerebral hemorrhage"]
 )
 def test_past_intracranial_bleed_is_history_but_still_a_bleed(text: str) -> None:
     (ich,) = [d for d in found(condition(text=text, clinical="active")) if d.concept is ICH]
     assert ich.active is False
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        condition(text="Subdural hemorrhage following injury", clinical="active"),
+        condition(text="Hemiplegia following intracerebral hemorrhage", clinical="active"),
+        # a bleed code keeps its own status whatever its text says
+        condition(ICD, "I61.9", text="History of intracerebral hemorrhage", clinical="active"),
+    ],
+    ids=["cause", "after-a-bleed", "coded"],
+)
+def test_active_intracranial_bleed_stays_active(resource: dict[str, Any]) -> None:
+    (ich,) = [d for d in found(resource) if d.concept is ICH]
+    assert ich.active is True
 
 
 def test_ich_sequela_code_is_history() -> None:
