@@ -433,6 +433,18 @@ def test_hit_at_any_time_no_lmwh_and_the_card_names_it(call: Call, form: str) ->
     assert "enoxaparin" not in (c["summary"] + c["detail"]).lower()
 
 
+def test_hit_recorded_as_an_inactive_allergy_still_blocks_lmwh(call: Call) -> None:
+    hit = {"resourceType": "AllergyIntolerance", "id": "hit-allergy",
+           "patient": {"reference": f"Patient/{PID}"},
+           "clinicalStatus": {"coding": [{"code": "inactive"}]},
+           "code": {"coding": [{"system": SNOMED, "code": "73397007",
+                                "display": "Heparin-induced thrombocytopenia"}]},
+           "recordedDate": day(1000)}
+    c = card(call(PV, [*base(severe=False), hit]), LMWH)
+    assert actions(c) == []
+    assert names(c, hit, 1000)
+
+
 @pytest.mark.parametrize("verification", ["refuted", "entered-in-error"])
 def test_refuted_or_erroneous_hit_does_not_block_lmwh(call: Call, verification: str) -> None:
     hit = icd("D75.829", days=100, verification=verification)
