@@ -34,7 +34,9 @@ _ICH_PATTERNS = (
         rf"\b(?:{_BLEED})(?:\s*,\s*|\s+(?:of|in|into|within)\s+(?:the\s+)?|\s+)"
         rf"(?:{_SITE}|cerebrum|cerebellum)\b"
     ),
-    re.compile(r"\bha?emorrhagic\s+(?:stroke|cva|cerebrovascular accident)\b"),
+    re.compile(
+        r"\bha?emorrhagic\s+(?:stroke|cva|cerebrovascular accident|transformation|conversion)\b"
+    ),
 )
 _ICH_CANONICAL = " intracranial hemorrhage "
 _NOT_STROKE = re.compile(
@@ -44,15 +46,16 @@ _NOT_A_DIAGNOSIS = re.compile(vs.NOT_A_DIAGNOSIS, re.IGNORECASE)
 _PAST_EVENT = re.compile(vs.PAST_EVENT, re.IGNORECASE)
 
 
-def names_intracranial_hemorrhage(text: str) -> bool:
-    """Affirmed text naming an intracranial bleed, in either word order."""
+def intracranial_hemorrhage_text(text: str) -> clinical_text.Assertion:
+    """How the text states an intracranial bleed (in either word order): affirmed, uncertain
+    ("possible subdural hematoma"), negated or absent."""
     norm = clinical_text.normalize(text)
     canonical = norm
     for pattern in _ICH_PATTERNS:
         canonical = pattern.sub(_ICH_CANONICAL, canonical)
     if canonical == norm:
-        return False
-    return clinical_text.affirmed(canonical, (_ICH_CANONICAL.strip(),))
+        return clinical_text.Assertion.ABSENT
+    return clinical_text.assertion(canonical, (_ICH_CANONICAL.strip(),))
 
 
 def _contraindications(facts: _Facts) -> list[Diagnosis]:
@@ -70,7 +73,8 @@ def _contraindications(facts: _Facts) -> list[Diagnosis]:
 
     coded_ich = vs.INTRACRANIAL_HEMORRHAGE.matches(codes)
     sequelae = vs.INTRACRANIAL_HEMORRHAGE_SEQUELAE.matches(codes)
-    ich = coded_ich or sequelae or names_intracranial_hemorrhage(text)
+    stated = intracranial_hemorrhage_text(text)
+    ich = coded_ich or sequelae or stated is clinical_text.Assertion.AFFIRMED
     if ich:
         # A bleed code keeps the record's own status; a sequela code, or text alone that
         # speaks of the past, is history.
@@ -79,6 +83,11 @@ def _contraindications(facts: _Facts) -> list[Diagnosis]:
         if not condition_sets.SIMPLE[Concept.MAJOR_BLEEDING].matches(codes):
             add(Concept.MAJOR_BLEEDING, history=history)
         add(Concept.INTRACRANIAL_HEMORRHAGE, history=history)
+    elif stated is clinical_text.Assertion.UNCERTAIN:
+        # "Possible subdural hematoma": suspected, so no anticoagulation contraindication, but
+        # thrombolysis waits until the bleed is excluded.
+        found.append(replace(_diagnosis(facts, Concept.INTRACRANIAL_HEMORRHAGE,
+                                        side=Side.UNKNOWN), suspected=True))
     ischemic = vs.ISCHEMIC_STROKE.matches(codes) or clinical_text.affirmed(
         recent_text, vs.ISCHEMIC_STROKE_TEXT
     )

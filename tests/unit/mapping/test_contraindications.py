@@ -251,6 +251,17 @@ def test_text_only_conditions(text: str, concept: Concept, expected: bool) -> No
     assert (concept in concepts(condition(text=text))) is expected
 
 
+def test_hedged_intracranial_bleed_text_is_suspected() -> None:
+    (ich,) = found(condition(text="Possible subdural hematoma"))
+    assert (ich.concept, ich.suspected) == (ICH, True)
+    assert Concept.MAJOR_BLEEDING not in concepts(condition(text="Possible subdural hematoma"))
+
+
+def test_hemorrhagic_transformation_of_an_infarct_is_an_intracranial_bleed() -> None:
+    found_concepts = concepts(condition(text="Cerebral infarction with hemorrhagic transformation"))
+    assert {ICH, Concept.ISCHEMIC_STROKE} <= found_concepts
+
+
 def test_display_only_is_read_like_text() -> None:
     local = condition("urn:oid:1.2.3.4", "X1", display="Haemorrhage, intracerebral")
     assert ICH in concepts(local)
