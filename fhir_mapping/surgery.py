@@ -24,8 +24,12 @@ _OPEN_OPERATION = re.compile(vs.OPEN_OPERATION)
 def is_major_surgery(procedure: Any) -> bool:
     """Category surgical procedure, a major-surgery code, or code text naming an open or major
     operation (raw JSON or model)."""
-    category = code_set(get(procedure, "category"))
-    if any(system == SNOMED and code in vs.SURGICAL_CATEGORY for system, code in category):
+    category = get(procedure, "category")
+    if any(system == SNOMED and code in vs.SURGICAL_CATEGORY for system, code in
+           code_set(category)):
+        return True
+    # The category's own words when it carries no SNOMED code ("Surgical procedure").
+    if clinical_text.has_any(concept_text(category), ("surgical procedure", "surgery")):
         return True
     code = get(procedure, "code")
     if vs.MAJOR_SURGERY_CODES.matches(code_set(code)):

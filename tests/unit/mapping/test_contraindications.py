@@ -381,6 +381,14 @@ def test_major_surgery_procedures(resource: dict[str, Any], major: bool) -> None
     assert bool(surgery(resource)) is major
 
 
+def test_category_text_without_a_code_counts() -> None:
+    resource = procedure(text="Hernia repair")
+    resource["category"] = {"text": "Surgical procedure"}
+    assert surgery(resource)
+    resource["category"] = {"text": "Diagnostic procedure"}
+    assert not surgery(resource)
+
+
 def test_surgery_dated_by_the_end_of_its_period() -> None:
     resource = procedure(text="Craniotomy")
     del resource["performedDateTime"]
