@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak openapi clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# 8 clients for 60 s against gunicorn on loopback (fixtures, malformed requests, fetches, feedback).
+soak: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/soak.py
+
+# Regenerate the checked-in OpenAPI document after changing a wire model.
+openapi: $(VENV)/.installed
+	$(BIN)/python -c 'from cds_hooks.http.openapi import document_text; print(document_text(), end="")' > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

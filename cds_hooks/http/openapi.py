@@ -1,8 +1,7 @@
 """The OpenAPI 3.1 document of our endpoints, generated from the pydantic models.
 
 Served at `/openapi.json` and checked in as docs/openapi.json (a test keeps them equal;
-regenerate with `python -m cds_hooks.http.openapi > docs/openapi.json`). schemathesis fuzzes
-a live server against it in `make test`.
+regenerate with `make openapi`). schemathesis fuzzes a live server against it in `make test`.
 """
 
 from __future__ import annotations

@@ -23,10 +23,7 @@ MAX_EXAMPLES = 25  # with the phases below: ~20 s on an idle 2-core machine
 
 
 def test_checked_in_document_is_current() -> None:
-    assert CHECKED_IN.read_text() == document_text(), (
-        "regenerate: python -c 'from cds_hooks.http.openapi import document_text; "
-        'print(document_text(), end="")\' > docs/openapi.json'
-    )
+    assert CHECKED_IN.read_text() == document_text(), "regenerate it: make openapi"
 
 
 def test_served_document_is_the_generated_one(client: Any) -> None:
