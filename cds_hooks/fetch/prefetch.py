@@ -41,8 +41,8 @@ _USER_TOKENS = {
 }
 
 
-_ABSENT: Any = object()
-_ABORT_GRACE_SECONDS = 0.2  # a prefetch key the client did not send
+_ABSENT: Any = object()  # a prefetch key the client did not send
+_ABORT_GRACE_SECONDS = 0.2
 
 
 class UnresolvableTemplate(ValueError):
@@ -181,11 +181,13 @@ def resolve(
     prefetch = request.prefetch or {}
     client, budget = _client(app, request, policy)
     jobs: dict[str, Callable[[], list[dict[str, Any]]]] = {}
+    networked = False  # does any job fetch? Only then do the jobs run in threads
     for key, template in service.prefetch.items():
         given = prefetch.get(key, _ABSENT)
         if given is None:
             jobs[key] = list  # "no data", and still retrieved
         elif given is _ABSENT or _is_operation_outcome(given) or search_failed(given):
+            networked = True
             # P9: an OperationOutcome (alone, or as an error inside the searchset) means the
             # client could not satisfy the key; deciding on what it did send could miss data.
             jobs[key] = partial(
@@ -194,10 +196,12 @@ def resolve(
         elif isinstance(given, dict) and isinstance(given.get("resourceType"), str):
             _check_read_target(key, template, given, context)
             jobs[key] = partial(_complete, key, given, client)
+            networked = networked or next_link(given) is not None
         else:
             raise ApiError(400, f"prefetch.{key} must be a FHIR resource or null", "invalid")
 
-    outcomes = _run(jobs, int(app.config.get("FHIR_PARALLEL_FETCHES", 1)), budget)
+    workers = int(app.config.get("FHIR_PARALLEL_FETCHES", 1))
+    outcomes = _run(jobs, workers, budget if client is not None and networked else None)
     resources: list[dict[str, Any]] = []
     for key in jobs:  # template order, whatever order the fetches finished in
         outcome = outcomes[key]
