@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from cds_hooks import api, config, cors, errors, feedback, observability, security, store
+from cds_hooks import api, config, cors, demo, errors, feedback, observability, security, store
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     observability.init_app(app)
     store.init_app(app)
+    demo.init_app(app)  # before security: demo mode adds the page's own JWT issuer
     security.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
