@@ -29,7 +29,12 @@ class DemoIssuer:
         self._private_key = ec.generate_private_key(ec.SECP384R1())
         self.kid = f"demo-{uuid.uuid4().hex[:12]}"
         public = ECAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True)
-        self.public_jwk: dict[str, Any] = {**public, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
+        self.public_jwk: dict[str, Any] = {
+            **public,
+            "kid": self.kid,
+            "use": "sig",
+            "alg": ALGORITHM,
+        }
 
     def jwk_set(self) -> dict[str, Any]:
         return {"keys": [self.public_jwk]}

@@ -96,9 +96,11 @@ def _value(resource: Mapping[str, Any]) -> str:
     quantity = resource.get("valueQuantity")
     if isinstance(quantity, Mapping) and "value" in quantity:
         unit = quantity.get("unit") or quantity.get("code") or ""
-        return f"{quantity['value']:g} {unit}".strip() if isinstance(
-            quantity["value"], int | float
-        ) else str(quantity["value"])
+        return (
+            f"{quantity['value']:g} {unit}".strip()
+            if isinstance(quantity["value"], int | float)
+            else str(quantity["value"])
+        )
     for key in ("valueCodeableConcept",):
         text = concept_text(resource.get(key))
         if text:
