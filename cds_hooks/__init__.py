@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Flask
 
-from cds_hooks import api, config, cors, demo, errors, feedback, observability, security, store
+from cds_hooks import config, demo, observability, security
+from cds_hooks.http import api, cors, error_handlers, feedback
+from cds_hooks.storage import store
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     demo.init_app(app)  # before security: demo mode adds the page's own JWT issuer
     security.init_app(app)
     cors.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     api.init_app(app)
     feedback.init_app(app)
     return app

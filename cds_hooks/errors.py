@@ -1,43 +1,15 @@
-"""The one JSON error handler: every error leaves the service as a FHIR OperationOutcome.
+"""The service's error vocabulary: every error leaves the service as a FHIR OperationOutcome.
 
-Browsers (the CDS Hooks sandbox) and EHRs both parse our errors, so nothing here may ever emit
-HTML or a traceback. Other modules raise `ApiError` (or return `error_response`) instead of
-building bodies themselves.
+Browsers (the CDS Hooks sandbox) and EHRs both parse our errors, so nothing may ever emit HTML
+or a traceback. Every room raises `ApiError` (or returns `error_response`) instead of building
+bodies itself; `cds_hooks.http.error_handlers` turns every exception into one of these.
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
-
-logger = logging.getLogger(__name__)
-
-# FHIR IssueType codes (http://hl7.org/fhir/issue-type) for the statuses werkzeug raises itself.
-_HTTP_ISSUE_CODES: dict[int, str] = {
-    400: "invalid",
-    401: "login",
-    403: "forbidden",
-    404: "not-found",
-    405: "not-supported",
-    406: "not-supported",
-    412: "incomplete",
-    413: "too-costly",
-    415: "not-supported",
-    429: "throttled",
-}
-
-# Werkzeug's descriptions are HTML-flavoured prose; these are the short messages we send instead.
-_HTTP_MESSAGES: dict[int, str] = {
-    400: "bad request",
-    404: "no such endpoint",
-    405: "method not allowed",
-    413: "request body too large",
-    415: "unsupported content type",
-}
+from flask import Response, jsonify
 
 
 class ApiError(Exception):
@@ -61,41 +33,3 @@ def error_response(status: int, message: str, code: str) -> Response:
     response = jsonify(operation_outcome(message, code))
     response.status_code = status
     return response
-
-
-def _handle_api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.message, error.code)
-
-
-def _handle_http_exception(error: HTTPException) -> Response:
-    status = error.code or 500
-    message = _HTTP_MESSAGES.get(status) or (error.name or "error").lower()
-    response = error_response(status, message, _HTTP_ISSUE_CODES.get(status, "processing"))
-    # Keep protocol headers such as `Allow` on 405, but never werkzeug's HTML content type.
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
-
-
-def _handle_unexpected(error: Exception) -> Response:
-    # The exception text, source lines and the request body may hold patient data or tokens:
-    # log the type and where it happened (file:line in function), never message or payload.
-    frames = "\n".join(
-        f"  {frame.filename}:{frame.lineno} in {frame.name}"
-        for frame in traceback.extract_tb(error.__traceback__)
-    )
-    logger.error(
-        "unhandled %s on %s %s\n%s",
-        type(error).__name__,
-        request.method,
-        request.url_rule.rule if request.url_rule else "<no route>",
-        frames,
-    )
-    return error_response(500, "internal server error", "exception")
-
-
-def init_app(app: Flask) -> None:
-    app.register_error_handler(ApiError, _handle_api_error)
-    app.register_error_handler(HTTPException, _handle_http_exception)
-    app.register_error_handler(Exception, _handle_unexpected)

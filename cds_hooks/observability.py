@@ -33,8 +33,8 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 
-from cds_hooks import store
 from cds_hooks.config import ConfigError, env_name
+from cds_hooks.storage import store
 
 EXTENSION_KEY = "cds_metrics"
 ACCESS_LOGGER = "cds_hooks.access"

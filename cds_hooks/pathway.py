@@ -14,9 +14,9 @@ import fhir_mapping
 from cds_hooks import guideline, service_catalog
 from cds_hooks.cards import render_cards
 from cds_hooks.config import ConfigError
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.guideline.settings import PREFIX as SETTINGS_PREFIX
 from cds_hooks.guideline.settings import GuidelineSettings
-from cds_hooks.patient_data import PatientData
 
 # Prefetch keys whose presence means the medication list was looked at (even if empty).
 MEDICATION_KEYS = frozenset(

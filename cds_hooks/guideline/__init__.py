@@ -40,7 +40,8 @@ from cds_hooks.guideline.post_stent import (
 )
 from cds_hooks.guideline.recommendation import Recommendation
 from cds_hooks.guideline.settings import GuidelineSettings
-from cds_hooks.guideline.state import PathwayState, derive_state
+from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.state_derivation import derive_state
 from cds_hooks.guideline.stent_orders import stent_order_checks
 from cds_hooks.guideline.stent_selection import (
     nivl_stent_candidate,

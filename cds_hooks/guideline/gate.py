@@ -8,12 +8,8 @@ patient gets no cards."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cds_hooks.guideline.findings import DraftOrder, OrderKind, StentSite
-
-if TYPE_CHECKING:
-    from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.state import PathwayState
 
 # Reasons on a thrombolytic order that put it out of this pathway's scope (catalog: "never when
 # the order names stroke, myocardial infarction, pulmonary embolism or catheter occlusion").

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from cds_hooks import store
+from cds_hooks.storage import store
 
 
 @pytest.fixture(scope="module")

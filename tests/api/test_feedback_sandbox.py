@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 
-from cds_hooks import store
+from cds_hooks.storage import store
 from fixtures.loader import expected, load_scenario
 
 SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"

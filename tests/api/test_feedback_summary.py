@@ -14,8 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from cds_hooks import create_app, pathway, service_catalog, store
+from cds_hooks import create_app, pathway, service_catalog
 from cds_hooks.config import ConfigError
+from cds_hooks.storage import store
 
 SERVICE = "iliac-venous-pathway"
 SUMMARY = f"/cds-services/{SERVICE}/feedback/summary"

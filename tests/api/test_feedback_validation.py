@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from cds_hooks import create_app, store
+from cds_hooks import create_app
+from cds_hooks.storage import store
 
 SERVICE = "iliac-venous-pathway"
 URL = f"/cds-services/{SERVICE}/feedback"

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
-from cds_hooks import create_app, observability, store
+from cds_hooks import create_app, observability
+from cds_hooks.storage import store
 
 SERVICE = "iliac-venous-pathway"
 

@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 from pytest_httpserver import HTTPServer
 
-from cds_hooks import create_app, observability, pathway, service_catalog, store
+from cds_hooks import create_app, observability, pathway, service_catalog
 from cds_hooks.config import ConfigError
+from cds_hooks.storage import store
 
 SERVICE = "iliac-venous-pathway"
 ACCESS_TOKEN = "at-5f2c9e1d-SECRET-ACCESS-TOKEN"

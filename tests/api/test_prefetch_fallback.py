@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cds_hooks import observability, pathway
-from cds_hooks.patient_data import PatientData
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.service_catalog import PREFETCH_KEYS, PREFETCH_TEMPLATES
 
 SERVICE = "/cds-services/iliac-venous-pathway"

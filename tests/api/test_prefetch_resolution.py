@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_hooks import pathway
-from cds_hooks.patient_data import PatientData
-from cds_hooks.prefetch import UnresolvableTemplate, render_template
+from cds_hooks.fetch.patient_data import PatientData
+from cds_hooks.fetch.prefetch import UnresolvableTemplate, render_template
 from cds_hooks.service_catalog import PREFETCH_KEYS
 
 SERVICE = "/cds-services/iliac-venous-pathway"

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_hooks import pathway
-from cds_hooks.models import SUMMARY_MAX_CHARS, truncate_summary
-from cds_hooks.patient_data import PatientData
+from cds_hooks.fetch.patient_data import PatientData
+from cds_hooks.http.models import SUMMARY_MAX_CHARS, truncate_summary
 from cds_hooks.service_catalog import PREFETCH_KEYS
 
 SERVICE = "/cds-services/iliac-venous-pathway"

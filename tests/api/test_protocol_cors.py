@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_hooks.config import ConfigError
-from cds_hooks.cors import parse_origins
+from cds_hooks.http.cors import parse_origins
 
 SANDBOX = "https://sandbox.cds-hooks.org"
 PREFLIGHT = {

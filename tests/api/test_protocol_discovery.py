@@ -7,7 +7,7 @@ import re
 from flask.testing import FlaskClient
 
 from cds_hooks import service_catalog
-from cds_hooks.models import DiscoveryResponse, to_json
+from cds_hooks.http.models import DiscoveryResponse, to_json
 
 EXPECTED_KEYS = [
     "patient",

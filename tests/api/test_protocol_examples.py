@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from pydantic import ValidationError
 
 from cds_hooks import pathway
-from cds_hooks.models import (
+from cds_hooks.http.models import (
     CONTEXT_MODELS,
     Action,
     CdsRequest,

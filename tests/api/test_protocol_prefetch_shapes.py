@@ -14,8 +14,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cds_hooks import pathway
-from cds_hooks.patient_data import PatientData
-from cds_hooks.prefetch import search_failed, with_page_size
+from cds_hooks.fetch.patient_data import PatientData
+from cds_hooks.fetch.prefetch import search_failed, with_page_size
 from cds_hooks.service_catalog import PREFETCH_KEYS
 
 SERVICE = "/cds-services/iliac-venous-pathway"

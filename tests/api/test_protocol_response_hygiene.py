@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_hooks import pathway
-from cds_hooks.models import validate_outgoing
+from cds_hooks.http.models import validate_outgoing
 from cds_hooks.service_catalog import PREFETCH_KEYS
 from fixtures.loader import expected, load_scenario
 

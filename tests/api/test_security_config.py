@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 
 from cds_hooks import create_app, security
 from cds_hooks.config import ConfigError
-from cds_hooks.jwks import JwksUnavailable, RemoteKeys, StaticKeys, parse_jwk_set
+from cds_hooks.security.jwks import JwksUnavailable, RemoteKeys, StaticKeys, parse_jwk_set
 from tests.shared_paths import CDS_HOOKS_SPEC
 
 SANDBOX_JWKS = CDS_HOOKS_SPEC / "sandbox/sandbox-jwks.json"

@@ -705,7 +705,7 @@ def test_replay_rows_never_outlive_the_capped_lifetime(
 ) -> None:
     from sqlalchemy import func, select
 
-    from cds_hooks import store
+    from cds_hooks.storage import store
 
     client = app_with_store.test_client()
     for _ in range(3):
@@ -732,7 +732,7 @@ def test_replay_store_failure_is_a_json_503_with_cors(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from cds_hooks import store
+    from cds_hooks.storage import store
 
     def broken(*args: Any, **kwargs: Any) -> bool:
         raise OperationalError("INSERT INTO seen_jti", {}, Exception("database is locked"))

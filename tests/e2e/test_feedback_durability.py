@@ -26,7 +26,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from cds_hooks import store
+from cds_hooks.storage import store
 
 pytestmark = pytest.mark.e2e
 

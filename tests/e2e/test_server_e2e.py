@@ -9,7 +9,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from cds_hooks.models import CdsResponse, DiscoveryResponse
+from cds_hooks.http.models import CdsResponse, DiscoveryResponse
 from cds_hooks.service_catalog import PREFETCH_KEYS, PREFETCH_TEMPLATES
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,10 @@
-"""Dependencies point inward only (AST scan of every import, including function-local ones):
-`cds_hooks.guideline` imports only the standard library and itself; `fhir_mapping` imports no
-`cds_hooks` module except `cds_hooks.guideline`, and never Flask."""
+"""Dependencies point one way only (AST scan of every import, including function-local ones).
+
+The rooms, from the top: `http` (routes) -> `pathway` (the one flow) -> `fetch` / `security` /
+`cards` -> `observability` -> `storage` -> `config` / `errors` / `service_catalog`. A module never
+imports a room above its own. `cds_hooks.guideline` imports only the standard library and
+itself; `fhir_mapping` imports only the guideline's findings, and never Flask. No import cycle
+between modules; at most six top-level modules in `cds_hooks/`."""
 
 from __future__ import annotations
 
@@ -11,8 +15,26 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDELINE = ROOT / "cds_hooks" / "guideline"
+SHELL = ROOT / "cds_hooks"
+GUIDELINE = SHELL / "guideline"
 MAPPING = ROOT / "fhir_mapping"
+
+# Higher imports lower, never the reverse. `cds_hooks` itself (create_app) sits above them all.
+LAYERS: dict[str, int] = {
+    "cds_hooks.http": 6,
+    "cds_hooks.pathway": 5,
+    "cds_hooks.fetch": 4,
+    "cds_hooks.security": 4,
+    "cds_hooks.cards": 4,
+    "fhir_mapping": 3,
+    "cds_hooks.observability": 2,
+    "cds_hooks.storage": 1,
+    "cds_hooks.guideline": 0,
+    "cds_hooks.config": 0,
+    "cds_hooks.errors": 0,
+    "cds_hooks.service_catalog": 0,
+}
+MAX_TOP_LEVEL_MODULES = 6
 
 
 def imported_modules(path: Path, package: str) -> set[str]:
@@ -81,9 +103,123 @@ def test_fhir_mapping_depends_only_on_the_guideline_findings(path: Path) -> None
         name
         for name in names
         if (name == "cds_hooks" or name.startswith("cds_hooks."))
-        and name != "cds_hooks.guideline"
-        and not name.startswith("cds_hooks.guideline.")
+        and name != "cds_hooks.guideline.findings"
+        and not name.startswith("cds_hooks.guideline.findings.")
     }
     assert not outward, f"{path.name} imports {sorted(outward)}"
     web = {name for name in names if name.split(".")[0] in {"flask", "werkzeug", "flask_cors"}}
     assert not web, f"{path.name} imports {sorted(web)}"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    return {module_name(p): p for folder in (SHELL, MAPPING) for p in python_files(folder)}
+
+
+def resolve(name: str, known: set[str]) -> str | None:
+    """The project module an imported name refers to (`pkg.mod.attr` -> `pkg.mod`)."""
+    while name:
+        if name in known:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def project_imports(module: str, path: Path, known: set[str]) -> set[str]:
+    """Project modules `module` imports, leaving out its own parent packages (importing
+    `a.b.c` runs `a` and `a.b` first: that is Python's loading order, not a dependency)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = {resolve(name, known) for name in imported_modules(path, package)}
+    parents = {module.rsplit(".", n)[0] for n in range(1, module.count(".") + 1)}
+    return {m for m in found if m and m != module and m not in parents}
+
+
+def layer_of(module: str) -> tuple[str, int] | None:
+    room = resolve(module, set(LAYERS))
+    return (room, LAYERS[room]) if room else None
+
+
+def all_edges() -> dict[str, set[str]]:
+    modules = project_modules()
+    known = set(modules)
+    return {m: project_imports(m, p, known) for m, p in modules.items()}
+
+
+def test_every_shell_module_belongs_to_a_room() -> None:
+    unplaced = [m for m in project_modules() if m != "cds_hooks" and layer_of(m) is None]
+    assert not unplaced, f"place these in LAYERS (a room): {unplaced}"
+
+
+def test_no_module_imports_a_room_above_its_own() -> None:
+    upward = []
+    for module, targets in all_edges().items():
+        here = layer_of(module)
+        if here is None:  # create_app: the top
+            continue
+        for target in targets:
+            there = layer_of(target)
+            assert there is not None, target
+            if there[1] > here[1]:
+                upward.append(f"{module} -> {target} ({here[0]} below {there[0]})")
+    assert not upward, "\n".join(upward)
+
+
+@pytest.mark.parametrize(
+    ("room", "forbidden"),
+    [
+        ("cds_hooks.fetch", {"cds_hooks.http"}),
+        ("cds_hooks.security", {"cds_hooks.http"}),
+        ("cds_hooks.storage", {"cds_hooks.http"}),
+        ("cds_hooks.cards", {"cds_hooks.fetch", "cds_hooks.http"}),
+    ],
+)
+def test_the_issue_rules_between_rooms(room: str, forbidden: set[str]) -> None:
+    bad = {
+        f"{m} -> {t}"
+        for m, targets in all_edges().items()
+        if resolve(m, {room})
+        for t in targets
+        if resolve(t, forbidden)
+    }
+    assert not bad, sorted(bad)
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_no_import_cycle_between_modules() -> None:
+    cycle = find_cycle(all_edges())
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_shell_keeps_at_most_six_top_level_modules() -> None:
+    top = sorted(p.name for p in SHELL.glob("*.py"))
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top

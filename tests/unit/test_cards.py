@@ -18,7 +18,7 @@ from cds_hooks.guideline.recommendation import (
     Recommendation,
     ServiceOrder,
 )
-from cds_hooks.models import to_json, validate_outgoing
+from cds_hooks.http.models import to_json, validate_outgoing
 
 PATIENT = "Patient/p1"
 SNOMED = "http://snomed.info/sct"

@@ -12,7 +12,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from cds_hooks import pathway
-from cds_hooks.patient_data import PatientData
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.service_catalog import PREFETCH_TEMPLATES, get_service
 from fixtures import build, loader
 from tests.scenario_support import bundle_resources

@@ -10,8 +10,8 @@ import pytest
 import fhir_mapping
 from cds_hooks import guideline, pathway
 from cds_hooks.config import ConfigError
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.guideline.settings import GuidelineSettings
-from cds_hooks.patient_data import PatientData
 from fixtures.loader import load_scenario
 from tests.scenario_support import bundle_resources
 

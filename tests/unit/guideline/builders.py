@@ -41,7 +41,8 @@ from cds_hooks.guideline.findings import (
 )
 from cds_hooks.guideline.recommendation import Evidence
 from cds_hooks.guideline.settings import GuidelineSettings
-from cds_hooks.guideline.state import DvtStatus, LegState, PathwayState, derive_state
+from cds_hooks.guideline.state import DvtStatus, LegState, PathwayState
+from cds_hooks.guideline.state_derivation import derive_state
 
 # Mid-day so that "N days ago" dates (00:00 UTC, as a FHIR date) and instants both make sense.
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

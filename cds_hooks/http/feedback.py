@@ -13,9 +13,10 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from cds_hooks import service_catalog, store
+from cds_hooks import service_catalog
 from cds_hooks.errors import ApiError
-from cds_hooks.feedback_model import FeedbackBodyError, parse_feedback
+from cds_hooks.storage import store
+from cds_hooks.storage.feedback_model import FeedbackBodyError, parse_feedback
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("feedback", __name__)

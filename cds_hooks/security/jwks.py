@@ -18,7 +18,7 @@ import requests
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("cds_hooks.security")
 
 # A JWK Set is a few kilobytes; refusing anything much larger keeps a hostile or broken
 # endpoint from making every worker buffer megabytes.

@@ -16,15 +16,14 @@ import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flask import Flask
 
 from cds_hooks.errors import ApiError
-from cds_hooks.fhir_client import FhirClient, FhirFetchError, next_link
-from cds_hooks.models import CdsRequest
-from cds_hooks.patient_data import PatientData
+from cds_hooks.fetch.fhir_client import FhirClient, FhirFetchError, next_link
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.service_catalog import ServiceDefinition
 
 logger = logging.getLogger(__name__)
@@ -106,12 +105,25 @@ def flatten(key: str, value: dict[str, Any]) -> list[dict[str, Any]]:
     return resources
 
 
+class HookCall(Protocol):
+    """What resolution reads of a validated hook request (`cds_hooks.http.models.CdsRequest`)."""
+
+    @property
+    def prefetch(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def fhirServer(self) -> str | None: ...  # noqa: N802 - the CDS Hooks field name
+
+    @property
+    def access_token(self) -> str | None: ...
+
+
 def _unavailable(key: str, reason: str, code: str = "incomplete") -> ApiError:
     return ApiError(412, f"prefetch '{key}' unavailable: {reason}", code)
 
 
 def resolve(
-    app: Flask, service: ServiceDefinition, request: CdsRequest, context: Mapping[str, Any]
+    app: Flask, service: ServiceDefinition, request: HookCall, context: Mapping[str, Any]
 ) -> PatientData:
     prefetch = request.prefetch or {}
     client = (

@@ -17,10 +17,11 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from cds_hooks import fhir_client, pathway, prefetch, service_catalog
+from cds_hooks import pathway, service_catalog
 from cds_hooks.config import as_bool, as_number
 from cds_hooks.errors import ApiError
-from cds_hooks.models import (
+from cds_hooks.fetch import fhir_client, prefetch
+from cds_hooks.http.models import (
     CONTEXT_MODELS,
     CdsRequest,
     DiscoveryResponse,

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from cds_hooks.store import FeedbackRecord
+from cds_hooks.storage.store import FeedbackRecord
 
 # RFC 3339 §5.6 date-time restricted to UTC; "-00:00" means "offset unknown", so it is refused.
 _UTC_INSTANT = re.compile(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cds_hooks.cards.references import source_info
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -24,7 +25,6 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
     Suggestion,
 )
-from cds_hooks.references import source_info
 
 TOPIC_SYSTEM = "urn:iliac-cds:recommendation"
 SNOMED = "http://snomed.info/sct"
