@@ -119,6 +119,8 @@ function overrideForm(card, serviceId, cardNode) {
     comment,
     el("button", { type: "submit", className: "confirm-override" }, "Override"),
   );
+  // A stale "give a reason" message would block the next submit before our handler runs.
+  comment.addEventListener("input", () => comment.setCustomValidity(""));
   const toggle = el("button", { type: "button", className: "override" }, "Override…");
   toggle.addEventListener("click", () => {
     form.hidden = !form.hidden;
@@ -160,7 +162,7 @@ export function renderCard(card, serviceId) {
   const detail = el("div", { className: "detail" });
   detail.innerHTML = renderMarkdown(card.detail || ""); // escaped by renderMarkdown
   const source = card.source || {};
-  node.append(
+  const parts = [
     el(
       "header",
       {},
@@ -186,7 +188,8 @@ export function renderCard(card, serviceId) {
       el("span", { className: "outcome", role: "status" }),
     ),
     el("div", { className: "outcome-area" }),
-  );
+  ];
+  node.append(...parts.filter(Boolean));
   return node;
 }
 
