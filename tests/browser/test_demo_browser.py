@@ -104,6 +104,8 @@ def test_demo_cards_accept_override_and_feedback_stored(
 def test_demo_order_panel_fires_order_select_and_sign(demo_url: str, page: Any) -> None:
     open_scenario(page, demo_url, "pv-ivus-62-candidate")
     assert visible_ids(page) == ["nivl-stent-candidate"]
+    # A card without suggestions shows no leftover placeholder text.
+    assert "null" not in card(page, "nivl-stent-candidate").inner_text()
     calls: list[str] = []
     page.on(
         "request",
