@@ -28,7 +28,7 @@ blueprint = Blueprint(
 )
 
 # Only service paths get a token: the demo issuer signs nothing else.
-_SERVICE_PATH = re.compile(r"^/cds-services(/[A-Za-z0-9._-]+){0,2}$")
+_SERVICE_PATH = re.compile(r"^/cds-services(/(?!\.\.?(?:/|$))[A-Za-z0-9._-]+){0,2}$")
 # The page renders card markdown itself; this policy keeps any script a card could smuggle in
 # from running (defence in depth behind the renderer's HTML escaping).
 _CSP = (
