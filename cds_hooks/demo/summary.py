@@ -105,7 +105,9 @@ def _value(resource: Mapping[str, Any]) -> str:
         text = concept_text(resource.get(key))
         if text:
             return text
-    for key in ("valueString", "valueBoolean", "conclusion"):
+    if isinstance(resource.get("valueBoolean"), bool):
+        return "yes" if resource["valueBoolean"] else "no"
+    for key in ("valueString", "conclusion"):
         if key in resource:
             return str(resource[key])
     return ""

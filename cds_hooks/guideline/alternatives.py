@@ -126,8 +126,7 @@ def edema_alternative_causes(state: PathwayState) -> Recommendation | None:
 
     lines = "\n".join(f"- {c.label}: {_state_text(c.state)}" for c in causes)
     sides = " and ".join(
-        "side-not-recorded" if leg.side is Side.UNKNOWN else leg.side.value
-        for leg in excluded_legs
+        "side-not-recorded" if leg.side is Side.UNKNOWN else leg.side.value for leg in excluded_legs
     )
     legs = "legs" if len(excluded_legs) > 1 else "leg"
     detail = (
@@ -310,9 +309,7 @@ def _cause(
 def _diagnoses(state: PathwayState, concept: Concept) -> list[Diagnosis]:
     # Resolved conditions are history and suspected ones unconfirmed: neither makes a cause present.
     return [
-        d
-        for d in state.record.diagnoses
-        if d.concept is concept and d.active and not d.suspected
+        d for d in state.record.diagnoses if d.concept is concept and d.active and not d.suspected
     ]
 
 

@@ -213,9 +213,7 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     causes = assess_alternative_causes(state)
     present = [c for c in causes if c.state is CauseState.PRESENT]
     unassessed = [c for c in causes if c.state is CauseState.NOT_ASSESSED]
-    lines = "\n".join(
-        f"- {c.label}: {_CAUSE_STATE_TEXT[c.state]}" for c in causes
-    )
+    lines = "\n".join(f"- {c.label}: {_CAUSE_STATE_TEXT[c.state]}" for c in causes)
     detail = (
         "Both legs are swollen. A nonthrombotic iliac vein lesion causes unilateral symptoms; "
         "bilateral edema is rarely NIVL and points to a systemic cause (heart, kidney, liver, "
@@ -230,8 +228,9 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     )
     evidence: list[Evidence] = []
     for leg in state.legs:
-        evidence.extend(evidence_of(f"Swelling of the {leg_name(leg.side)}", s)
-                        for s in leg.swellings)
+        evidence.extend(
+            evidence_of(f"Swelling of the {leg_name(leg.side)}", s) for s in leg.swellings
+        )
     for cause in present:
         evidence.extend(cause.evidence)
     return Recommendation(

@@ -126,8 +126,7 @@ def pelvic_venous_imaging(state: PathwayState) -> Recommendation | None:
         indicator=Indicator.WARNING,
         # Pregnant: only MR is suggested, so the summary must not offer CT.
         summary=(
-            "Leg duplex may miss iliac DVT: order pelvic MR venography without contrast "
-            "(pregnant)"
+            "Leg duplex may miss iliac DVT: order pelvic MR venography without contrast (pregnant)"
             if state.pregnant
             else "Leg duplex may miss iliac DVT: order pelvic CT or MR venography"
         ),

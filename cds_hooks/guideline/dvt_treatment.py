@@ -250,9 +250,7 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
         indicator=Indicator.CRITICAL,
         summary="Acute proximal DVT and anticoagulation contraindicated: consider an IVC filter",
         detail=detail,
-        evidence=state.evidence.get("acute_dvt", ())
-        + state.contraindications
-        + hit,
+        evidence=state.evidence.get("acute_dvt", ()) + state.contraindications + hit,
         sources=("S1",),
         suggestions=(
             ServiceOrder(

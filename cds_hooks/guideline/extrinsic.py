@@ -155,9 +155,11 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
         else f"{_nature_text(kinds[0]).capitalize()} may compress the iliac vein: treat the cause"
     )
     if len(kinds) > 1:
-        summary = "Extrinsic iliac vein compression: treat each cause (" + ", ".join(
-            _nature_text(k) for k in kinds
-        ) + ")"
+        summary = (
+            "Extrinsic iliac vein compression: treat each cause ("
+            + ", ".join(_nature_text(k) for k in kinds)
+            + ")"
+        )
         if len(summary) >= 140:
             summary = "Extrinsic iliac vein compression: treat the causes, not with a NIVL stent"
     evidence = [evidence_of(f"{_nature_text(n.nature).capitalize()}", n) for n in natures]

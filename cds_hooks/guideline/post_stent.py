@@ -75,8 +75,9 @@ def post_stent_antithrombotic_review(
         if not meds:
             return None
         evidence = [
-            Evidence(f"Current {m.ingredient} ({m.drug_class.value})", m.source.refs,
-                     iso_day(m.authored))
+            Evidence(
+                f"Current {m.ingredient} ({m.drug_class.value})", m.source.refs, iso_day(m.authored)
+            )
             for m in meds
         ]
         what = ", ".join(dict.fromkeys(m.ingredient for m in meds))
@@ -183,9 +184,7 @@ def _prior_vte(state: PathwayState) -> bool:
     return (
         state.prior_vte
         or state.acute_dvt
-        or any(
-            d.concept in PRIOR_VTE_CONCEPTS and not d.suspected for d in state.record.diagnoses
-        )
+        or any(d.concept in PRIOR_VTE_CONCEPTS and not d.suspected for d in state.record.diagnoses)
         or any(
             i.result is Result.POSITIVE and i.modality is not Modality.CONTRAST_CT_MRI
             for i in state.record.imaging

@@ -128,9 +128,7 @@ def sizing_text(reference: ReferenceDiameter | None) -> str:
     )
 
 
-def _newest(
-    items: Sequence[_Dated], tie: Callable[[_Dated], float] | None = None
-) -> _Dated | None:
+def _newest(items: Sequence[_Dated], tie: Callable[[_Dated], float] | None = None) -> _Dated | None:
     """The item with the latest date; undated items lose to dated ones. Conflicting results
     at the same instant: the lowest `tie` wins (the conservative one: the lower stenosis, a
     dynamic lesion), so record order never turns a conflict into a stent candidate."""
@@ -329,8 +327,9 @@ def nivl_stent_candidate(state: PathwayState) -> Recommendation | None:
     evidence = list(a.evidence)
     if reference is not None:
         evidence.append(
-            evidence_of(f"IVUS reference diameter, external iliac vein {mm(reference.mm)}",
-                        reference)
+            evidence_of(
+                f"IVUS reference diameter, external iliac vein {mm(reference.mm)}", reference
+            )
         )
     sizing = sizing_text(reference)
     summary = f"{side.value.capitalize()} iliac vein stent criteria met (IVUS {a.lesion.percent:g}%"

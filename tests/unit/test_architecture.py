@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "cds_hooks.demo": 6,  # the /demo page: routes beside http, a client of the service
     "cds_hooks.http": 6,
     "cds_hooks.pathway": 5,
+    "cds_hooks.explain": 5,  # the explain endpoint's reading of the same flow
     "cds_hooks.fetch": 4,
     "cds_hooks.security": 4,
     "cds_hooks.cards": 4,
