@@ -33,3 +33,9 @@ def recording() -> Iterator[dict[str, str]]:
         yield reasons
     finally:
         _reasons.reset(token)
+
+
+def first_unmet(*checks: tuple[str, bool]) -> str:
+    """The label of the first check that does not hold ("" when all hold): for a rule whose
+    one `if` combines several conditions."""
+    return next((label for label, holds in checks if not holds), "")

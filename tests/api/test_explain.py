@@ -172,3 +172,45 @@ def test_explain_needs_the_same_jwt(make_app: Callable[..., Flask]) -> None:
     )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def _reason(client: FlaskClient, name: str, rec_id: str) -> str | None:
+    recs = {r["id"]: r for r in _explain(client, name)["recommendations"]}
+    return None if recs[rec_id]["fired"] else recs[rec_id]["reason"]
+
+
+def test_every_silent_rule_says_why(client: FlaskClient) -> None:
+    """Each rule names the condition that kept it silent (guideline.trace), in every scenario."""
+    for name in scenario_names():
+        _, hook_requests = load_scenario(name)
+        for service_id, body in hook_requests.items():
+            body.pop("fhirServer", None)
+            answer = client.post(f"/cds-services/{service_id}/explain", json=body)
+            if answer.status_code != 200:
+                continue
+            for rec in answer.get_json()["recommendations"]:
+                assert rec["fired"] or rec["reason"] != "its conditions are not met", (name, rec)
+
+
+def test_silence_reasons_at_thresholds(client: FlaskClient) -> None:
+    # Systolic 89 (< 90) fires; 90 is not severe hypotension.
+    assert _reason(client, "pv-thrombolysis-sbp-89", "thrombolysis-consider") is None
+    assert _reason(client, "pv-thrombolysis-sbp-90", "thrombolysis-consider") == (
+        "no severe hypotension or shock"
+    )
+    # Platelets 49 (< 50) contraindicate anticoagulation; 50 does not.
+    assert _reason(client, "pv-dvt-platelets-49", "dvt-anticoagulation-lmwh") == (
+        "anticoagulation is contraindicated"
+    )
+    assert _reason(client, "pv-dvt-platelets-50", "dvt-anticoagulation-lmwh") is None
+    # IVUS 61% is not above the threshold; 62% is.
+    assert _reason(client, "pv-ivus-61-not-indicated", "nivl-stent-candidate") == (
+        "a reason against stenting is present"
+    )
+    assert _reason(client, "pv-ivus-62-candidate", "nivl-stent-candidate") is None
+    assert _reason(client, "pv-acute-dvt-lmwh", "thrombolysis-consider") == (
+        "no limb-threatening ischemia"
+    )
+    assert _reason(client, "pv-stent-recent", "post-stent-surveillance") == (
+        "the stent was placed less than 30 days ago"
+    )
