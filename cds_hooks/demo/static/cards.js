@@ -43,8 +43,9 @@ function recommendationId(card) {
 function describeAction(action) {
   const what = { create: "Would create", update: "Would update", delete: "Would delete" };
   const title = `${what[action.type] || action.type}: ${action.description || ""}`.trim();
+  // resourceType first, as FHIR JSON is usually read (the service's JSON has sorted keys).
   const body = action.resource
-    ? JSON.stringify(action.resource, null, 2)
+    ? JSON.stringify({ resourceType: action.resource.resourceType, ...action.resource }, null, 2)
     : action.resourceId
       ? `resourceId: ${action.resourceId}`
       : "";
