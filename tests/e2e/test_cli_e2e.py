@@ -32,7 +32,7 @@ def run(*args: str) -> Result:
 def test_scenarios_list_names_every_scenario() -> None:
     result = run("scenarios", "list", "--json")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert [row["name"] for row in rows] == scenario_names()
     by_name = {row["name"]: row for row in rows}
     assert by_name["pv-acute-dvt-lmwh"]["iliac-venous-pathway"] == ["dvt-anticoagulation-lmwh"]
@@ -43,7 +43,7 @@ def test_scenarios_list_names_every_scenario() -> None:
 def test_scenarios_bundle_is_the_shifted_transaction() -> None:
     result = run("scenarios", "bundle", "pv-new-left-swelling", "--today", "2030-01-15")
     assert result.exit_code == 0, result.output
-    bundle = json.loads(result.output)
+    bundle = json.loads(result.stdout)
     assert bundle["type"] == "transaction"
     assert bundle == load_scenario("pv-new-left-swelling", date(2030, 1, 15))[0]
     assert bundle != load_scenario("pv-new-left-swelling", date(2030, 2, 15))[0]
@@ -67,7 +67,7 @@ def test_fire_every_scenario_against_a_running_server(live_server: Callable[...,
             assert result.exit_code == 1, (name, result.output)
             continue
         assert result.exit_code == 0, (name, result.output)
-        answers = json.loads(result.output)
+        answers = json.loads(result.stdout)
         _, hook_requests = load_scenario(name)
         if len(hook_requests) == 1:
             answers = {f"{name} -> {next(iter(hook_requests))}": answers}
@@ -107,7 +107,7 @@ def test_fire_a_request_file_needs_a_service(
         "--json",
     )
     assert result.exit_code == 0, result.output
-    assert card_ids(json.loads(result.output)["cards"]) == ["stent-length-too-short"]
+    assert card_ids(json.loads(result.stdout)["cards"]) == ["stent-length-too-short"]
 
 
 def _key_pair(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
@@ -136,7 +136,7 @@ def test_fire_signs_a_jwt_per_call(live_server: Callable[..., str], tmp_path: Pa
     for _ in range(2):
         result = run("fire", "pv-new-left-swelling", "--service-url", base_url, "--json", *signing)
         assert result.exit_code == 0, result.output
-        assert card_ids(json.loads(result.output)["cards"]) == ["dvt-duplex-ultrasound"]
+        assert card_ids(json.loads(result.stdout)["cards"]) == ["dvt-duplex-ultrasound"]
     partial = run("fire", "pv-new-left-swelling", "--jwt-key", str(pem))
     assert partial.exit_code == 2
 
@@ -185,5 +185,42 @@ def test_fire_against_a_fhir_server_after_load(
         "--json",
     )
     assert result.exit_code == 0, result.output
-    assert card_ids(json.loads(result.output)["cards"]) == ["nivl-stent-candidate"]
+    assert card_ids(json.loads(result.stdout)["cards"]) == ["nivl-stent-candidate"]
     assert any(path.endswith("/Patient/pv29-patient") for path in fhir.requests), fhir.requests
+
+
+def test_serve_runs_the_app_with_the_demo(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.e2e.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}"}
+    env.pop("CDS_DEMO", None)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "iliac-cds"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/demo", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "iliac-cds serve did not start"
+                assert process.poll() is None, "iliac-cds serve exited"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "demo EHR" in page.text
+        # JWT checks are off by default for local serving, like `make run`.
+        assert requests.get(f"http://127.0.0.1:{port}/cds-services", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
