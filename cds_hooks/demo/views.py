@@ -86,6 +86,13 @@ def scenario(name: str) -> ResponseReturnValue:
             "description": loader.expected().get(name, {}).get("description", ""),
             "patientId": context.get("patientId"),
             "userId": context.get("userId", "Practitioner/demo"),
+            # The hook context every call of this patient carries (an encounter matters: e.g.
+            # shock "in the current encounter").
+            "context": {
+                key: context[key]
+                for key in ("userId", "patientId", "encounterId")
+                if key in context
+            },
             "prefetch": prefetch,
             "requests": hook_requests,
             "summary": summarize(prefetch),

@@ -100,3 +100,11 @@ def test_configured_issuers_are_kept(make_app: Callable[..., Flask]) -> None:
     issuers = {"https://ehr.test": {"jwks": other.jwk_set()}}
     app = make_app(DEMO=True, REQUIRE_JWT=True, JWT_ISSUERS=issuers)
     assert set(app.config["JWT_ISSUERS"]) == {"https://ehr.test", DEMO_ISSUER}
+
+
+def test_scenario_context_keeps_the_encounter(make_app: Callable[..., Flask]) -> None:
+    client = make_app(DEMO=True).test_client()
+    detail = client.get("/demo/api/scenarios/pv-shock-current-encounter").get_json()
+    request = detail["requests"]["iliac-venous-pathway"]
+    assert detail["context"]["encounterId"] == request["context"]["encounterId"]
+    assert detail["context"]["patientId"] == request["context"]["patientId"]

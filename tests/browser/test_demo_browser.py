@@ -149,3 +149,33 @@ def test_demo_markdown_renderer_escapes_html(demo_url: str, page: Any) -> None:
     assert "javascript:" not in html.split("href=")[-1] or 'href="javascript' not in html
     assert "<blockquote>quoted</blockquote>" in html
     assert "<li>item &lt;b&gt;x&lt;/b&gt;</li>" in html
+
+
+def test_demo_shows_every_patient_view_scenario(demo_url: str, page: Any) -> None:
+    """Every scenario picked from the list shows exactly its expected cards and its pathway."""
+    expectations = expected()
+    page.goto(f"{demo_url}/demo")
+    page.wait_for_selector("body[data-ready='true']")
+    checked = 0
+    for name, entry in expectations.items():
+        if PATHWAY not in entry or entry[PATHWAY].get("status", 200) != 200:
+            continue
+        page.select_option("#scenario-select", name)
+        page.wait_for_function(
+            f"() => document.querySelector('#pv-cards').dataset.scenario === {name!r}"
+        )
+        assert visible_ids(page) == sorted(entry[PATHWAY]["ids"]), name
+        assert page.locator(".pathway-chart .stage").count() == 5, name
+        checked += 1
+    assert checked > 60
+    assert page.js_errors == []
+
+
+def test_demo_replays_a_scenarios_draft_orders(demo_url: str, page: Any) -> None:
+    open_scenario(page, demo_url, "os-stent-59mm")
+    page.click("#replay-scenario-order")
+    page.wait_for_selector("#order-cards .card[data-recommendation='stent-length-too-short']")
+    assert (
+        visible_ids(page, "#order-cards")
+        == expected()["os-stent-59mm"]["iliac-venous-order-safety"]["ids"]
+    )

@@ -24,7 +24,7 @@ function baseRequest(hook, extraContext = {}) {
   return {
     hook,
     hookInstance: uuid(),
-    context: { userId: s.userId || "Practitioner/demo", patientId: s.patientId, ...extraContext },
+    context: { userId: "Practitioner/demo", ...s.context, ...extraContext },
     prefetch: s.prefetch,
   };
 }
@@ -100,12 +100,16 @@ async function fire(hook, body, container, statusId) {
     setStatus(statusId, describeError(error), "error");
     container.dataset.state = "error";
   }
-  explain(service.id, body);
+  await explain(service.id, body);
 }
 
 async function firePatientView() {
   if (!state.scenario) return;
-  await fire("patient-view", baseRequest("patient-view"), $("pv-cards"), "pv-status");
+  const container = $("pv-cards");
+  delete container.dataset.scenario;
+  await fire("patient-view", baseRequest("patient-view"), container, "pv-status");
+  // Which patient the shown cards belong to (tests and people switching quickly rely on it).
+  container.dataset.scenario = state.scenario.name;
 }
 
 function currentDraft() {
