@@ -90,10 +90,17 @@ def sandbox(make_app: Callable[..., Flask]) -> Iterator[Sandbox]:
         yield Sandbox(sandbox_url, f"{service}/cds-services", f"{fhir_base}/fhir", patient_id, fhir)
 
 
-def _service_call(page: Any, service_id: str, action: Callable[[], None]) -> dict[str, Any]:
-    """Run `action`, wait for the sandbox's POST to our service, return the cards it got."""
+def _service_call(
+    page: Any, service_id: str, action: Callable[[], None], carrying: str = ""
+) -> dict[str, Any]:
+    """Run `action`, wait for the sandbox's POST to our service (whose body holds `carrying`,
+    e.g. the drafted drug, not an earlier call without it), return the answer."""
     with page.expect_response(
-        lambda r: r.url.endswith(f"/cds-services/{service_id}") and r.request.method == "POST",
+        lambda r: (
+            r.url.endswith(f"/cds-services/{service_id}")
+            and r.request.method == "POST"
+            and carrying in (r.request.post_data or "")
+        ),
         timeout=30_000,
     ) as info:
         action()
@@ -141,13 +148,30 @@ def _open_rx(page: Any, sandbox: Sandbox, screen: str, hook: str) -> None:
     page.get_by_text(f"ID: {sandbox.patient_id}").first.wait_for()
 
 
+def test_sandbox_rx_view_renders_the_order_card(sandbox: Sandbox, page: Any) -> None:
+    _open_rx(page, sandbox, "rx-view", "order-select")
+    answer = _service_call(
+        page,
+        "iliac-venous-order-select",
+        lambda: _draft_rivaroxaban(page, treating=False),
+        carrying="rivaroxaban",
+    )
+    screenshot(page, "sandbox-rx-view-no-reason")
+    ids = [card["source"]["topic"]["code"] for card in answer["cards"]]
+    assert ids == [ORDER_CARD]
+    _shows_card(page, answer["cards"][0])
+
+
 @REASON_CODE_OBJECT
 def test_sandbox_rx_view_with_a_treating_condition_renders_the_order_card(
     sandbox: Sandbox, page: Any
 ) -> None:
     _open_rx(page, sandbox, "rx-view", "order-select")
     answer = _service_call(
-        page, "iliac-venous-order-select", lambda: _draft_rivaroxaban(page, treating=True)
+        page,
+        "iliac-venous-order-select",
+        lambda: _draft_rivaroxaban(page, treating=True),
+        carrying="rivaroxaban",
     )
     screenshot(page, "sandbox-rx-view")
     ids = [card["source"]["topic"]["code"] for card in answer["cards"]]
@@ -162,6 +186,7 @@ def test_sandbox_rx_sign_renders_the_order_card(sandbox: Sandbox, page: Any) -> 
         page,
         "iliac-venous-order-safety",
         lambda: page.get_by_role("button", name="Sign order").click(),
+        carrying="rivaroxaban",
     )
     screenshot(page, "sandbox-rx-sign")
     ids = [card["source"]["topic"]["code"] for card in answer["cards"]]
