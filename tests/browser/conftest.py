@@ -24,7 +24,7 @@ LOOPBACK = re.compile(r"^https?://(127\.0\.0\.1|localhost)(:\d+)?/")
 pytestmark = pytest.mark.browser
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -45,10 +45,11 @@ def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
+        unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
     executable = chromium_path()
     if executable is None:
-        _unavailable("no Chromium at /usr/bin/chromium (apt-get install chromium)")
+        where = os.environ.get("ILIAC_CHROMIUM") or "/usr/bin/chromium"
+        unavailable(f"no Chromium at {where} (apt-get install chromium)")
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
         launched = playwright.chromium.launch(

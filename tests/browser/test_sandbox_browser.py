@@ -9,7 +9,6 @@ and Rx Sign (order-sign) render the order card for a drafted anticoagulant in a 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from flask import Flask
 
 from fixtures.loader import load_scenario
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, unavailable
 from tests.browser.servers import FhirR4Server, serve_static, serve_wsgi
 from tests.scenario_support import bundle_resources
 from tests.shared_paths import CDS_HOOKS_SPEC, SHARED
@@ -69,10 +68,7 @@ class Sandbox:
 @pytest.fixture
 def sandbox(make_app: Callable[..., Flask]) -> Iterator[Sandbox]:
     if not (SANDBOX_BUILD / "index.html").is_file() or not SANDBOX_JWKS.is_file():
-        message = f"the sandbox build is not at {SANDBOX_BUILD}"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable(f"the sandbox build is not at {SANDBOX_BUILD}")
     jwks = json.loads(SANDBOX_JWKS.read_text())
     app = make_app(
         TESTING=False,
