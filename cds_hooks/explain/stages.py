@@ -63,8 +63,9 @@ def _leg_inputs(leg: LegState) -> list[dict[str, Any]]:
 
 def _dvt_rule_out(state: PathwayState) -> dict[str, Any]:
     swelling = _sides(state.swelling_sides)
-    if swelling is None and state.swelling_absent_documented:
-        swelling = "none (documented)"
+    if swelling is None:
+        # No current swelling record is a fact about the record, not an unknown input.
+        swelling = "none (examined)" if state.swelling_absent_documented else "none recorded"
     inputs = [_input("swelling-side", "Swelling side", swelling)]
     for leg in state.legs:
         inputs.extend(_leg_inputs(leg))
@@ -246,6 +247,8 @@ def _stent_criteria(state: PathwayState, fired: set[str]) -> dict[str, Any]:
     outcome = next((names[i] for i in STENT_IDS if i in fired), None)
     if outcome is None and "ivus-before-intervention" in fired:
         outcome = "IVUS needed before any intervention"
+    if outcome is None and state.stent_in_place:
+        outcome = "stent placed"
     return {
         "id": "stent-criteria",
         "title": "Stent criteria",

@@ -42,6 +42,10 @@ export function renderPathway(container, explanation) {
 
 export function renderRecommendations(container, explanation) {
   container.replaceChildren();
+  const summary = container.closest("details")?.querySelector("summary");
+  if (summary && explanation?.hook) {
+    summary.textContent = `Why (not)? every recommendation of ${explanation.hook}`;
+  }
   for (const rec of explanation?.recommendations || []) {
     const text = rec.fired
       ? `fired (${rec.indicator})`
