@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from cds_hooks.demo.issuer import DemoIssuer
 from cds_hooks.demo.summary import summarize
@@ -100,8 +101,30 @@ def scenario(name: str) -> ResponseReturnValue:
     )
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _same_origin() -> bool:
+    """Only the demo page itself may get tokens. The app's CORS policy admits every origin (the
+    sandbox needs it) and would otherwise let any page a user visits mint demo tokens; browsers
+    always send `Origin` on such a cross-origin POST. A call without it (curl) is not a browser
+    page acting on the user's behalf."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = {_origin(request.host_url)}
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if base:
+        own.add(_origin(base))
+    return origin.rstrip("/").lower() in own
+
+
 @blueprint.post("/demo/api/token")
 def token() -> ResponseReturnValue:
+    if not _same_origin():
+        raise Forbidden()
     body = request.get_json(silent=True)
     path = body.get("path") if isinstance(body, dict) else None
     if not isinstance(path, str) or not _SERVICE_PATH.match(path):

@@ -108,3 +108,23 @@ def test_scenario_context_keeps_the_encounter(make_app: Callable[..., Flask]) ->
     request = detail["requests"]["iliac-venous-pathway"]
     assert detail["context"]["encounterId"] == request["context"]["encounterId"]
     assert detail["context"]["patientId"] == request["context"]["patientId"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        (None, 200),  # not a browser page (curl, the CLI)
+        ("http://localhost", 200),  # the demo page itself (the test client's host)
+        ("https://evil.example", 403),
+        ("http://localhost:9999", 403),
+    ],
+)
+def test_only_the_demo_page_gets_tokens(
+    make_app: Callable[..., Flask], origin: str | None, status: int
+) -> None:
+    client = make_app(DEMO=True).test_client()
+    headers = {"Origin": origin} if origin else {}
+    response = client.post("/demo/api/token", json={"path": "/cds-services"}, headers=headers)
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json()["resourceType"] == "OperationOutcome"
