@@ -42,6 +42,7 @@ class JwtSettings:
     max_lifetime_seconds: float = 3600.0
 
 
+
 def load_settings(app: Flask) -> JwtSettings:
     required = as_bool(app, "REQUIRE_JWT")
     leeway = as_number(app, "JWT_LEEWAY_SECONDS")

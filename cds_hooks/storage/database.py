@@ -231,3 +231,5 @@ def _insert(connection: Connection, table: Table) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise ConfigError(f"unsupported database dialect {dialect!r}")
+
+
