@@ -153,11 +153,10 @@ def _unavailable(key: str, error: FhirFetchError) -> ApiError:
 
 
 def _client(
-    app: Flask, request: HookCall, policy: OriginPolicy | None
+    app: Flask, request: HookCall, policy: OriginPolicy
 ) -> tuple[FhirClient | None, CallBudget | None]:
     if not request.fhirServer:
         return None, None
-    policy = policy or fhir_client.base_policy(app)
     try:
         policy.check_url(request.fhirServer)
     except OriginRefused as exc:
@@ -175,7 +174,7 @@ def resolve(
     service: ServiceDefinition,
     request: HookCall,
     context: Mapping[str, Any],
-    policy: OriginPolicy | None = None,
+    policy: OriginPolicy,
 ) -> PatientData:
     """`policy`: where this call may fetch from (the app's setting narrowed for the caller)."""
     prefetch = request.prefetch or {}

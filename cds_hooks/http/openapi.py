@@ -102,6 +102,19 @@ def build_document() -> dict[str, Any]:
                     ),
                 }
             },
+            "/cds-services/{service_id}/explain": {
+                "post": {
+                    "operationId": "explainCall",
+                    "description": "Why the hook answers what it does (findings, stages, the "
+                    "first condition that kept each recommendation silent). Nothing is stored.",
+                    "parameters": [service_id],
+                    "requestBody": {
+                        "required": True,
+                        "content": _json(ref(CdsRequest, "validation")),
+                    },
+                    "responses": _responses({"type": "object"}, (*_POST_ERRORS, 412)),
+                }
+            },
             "/cds-services/{service_id}/feedback": {
                 "post": {
                     "operationId": "sendFeedback",

@@ -24,6 +24,7 @@ from cds_hooks.service_catalog import PREFETCH_KEYS
 
 SERVICE = "/cds-services/iliac-venous-pathway"
 FEEDBACK = "/cds-services/iliac-venous-pathway/feedback"
+EXPLAIN = "/cds-services/iliac-venous-pathway/explain"
 PATIENT = {"resourceType": "Patient", "id": "p-1"}
 TOKEN = "fhir-token-5e4d3c2b1a"
 
@@ -61,7 +62,7 @@ def diagnostics(response: Any) -> str:
 # --- deep JSON -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [SERVICE, FEEDBACK])
+@pytest.mark.parametrize("path", [SERVICE, FEEDBACK, EXPLAIN])
 @pytest.mark.parametrize("depth", [101, 2_000, 200_000])
 def test_deeply_nested_json_is_400_on_every_endpoint(client: Any, path: str, depth: int) -> None:
     response = client.post(path, data=nested(depth), content_type="application/json")
