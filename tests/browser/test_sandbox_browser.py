@@ -70,20 +70,21 @@ def sandbox(make_app: Callable[..., Flask]) -> Iterator[Sandbox]:
     if not (SANDBOX_BUILD / "index.html").is_file() or not SANDBOX_JWKS.is_file():
         unavailable(f"the sandbox build is not at {SANDBOX_BUILD}")
     jwks = json.loads(SANDBOX_JWKS.read_text())
-    app = make_app(
-        TESTING=False,
-        REQUIRE_JWT=True,
-        JWT_ISSUERS={SANDBOX_ISSUER: {"jku": SANDBOX_JKU, "jwks": jwks}},
-    )
     bundle, hook_requests = load_scenario(SCENARIO)
     patient_id = next(iter(hook_requests.values()))["context"]["patientId"]
     fhir = FhirR4Server(bundle_resources(bundle))
-    with (
-        serve_wsgi(app) as service,
-        serve_wsgi(fhir) as fhir_base,
-        serve_static(SANDBOX_BUILD) as sandbox_url,
-    ):
-        yield Sandbox(sandbox_url, f"{service}/cds-services", f"{fhir_base}/fhir", patient_id, fhir)
+    with serve_wsgi(fhir) as fhir_base:
+        app = make_app(
+            TESTING=False,
+            REQUIRE_JWT=True,
+            JWT_ISSUERS={SANDBOX_ISSUER: {"jku": SANDBOX_JKU, "jwks": jwks}},
+            # JWT checks on: a loopback FHIR server is fetched from only when listed (issue 15).
+            FHIR_ALLOWED_ORIGINS=fhir_base,
+        )
+        with serve_wsgi(app) as service, serve_static(SANDBOX_BUILD) as sandbox_url:
+            yield Sandbox(
+                sandbox_url, f"{service}/cds-services", f"{fhir_base}/fhir", patient_id, fhir
+            )
 
 
 def _service_call(
