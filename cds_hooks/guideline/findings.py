@@ -89,6 +89,9 @@ class Diagnosis:
     level: VeinLevel = VeinLevel.UNKNOWN  # DVT only
     site_text: str = ""  # lower-cased bodySite/text used for site decisions (e.g. "iliac")
     source: Source = field(default_factory=Source)
+    # FHIR references of the records this one rests on (Condition.evidence.detail): a DVT
+    # Condition naming the duplex that found it is a record of the same DVT.
+    evidence_refs: tuple[str, ...] = ()
 
     @property
     def when(self) -> datetime | None:
@@ -194,6 +197,9 @@ class ImagingStudy:
     # (catalog: "the contrast CT that found the mass does" characterize it, whatever the day the
     # mass was charted).
     mass_reported: bool = False
+    # Level of the thrombus a positive study states (conclusion code, bodySite or text): a duplex
+    # positive only in calf veins is DISTAL; UNKNOWN when the study does not say.
+    level: VeinLevel = VeinLevel.UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,10 @@ from typing import TypeVar
 
 from cds_hooks.guideline.clinical_status import (
     LATERAL,
-    acute_dvts,
     anticoagulation_contraindications,
     cite,
     cite_dvt,
     compression_side,
-    dvt_level,
     heparin_contraindications,
     is_current_diagnosis,
     limb_ischemia,
@@ -24,6 +22,7 @@ from cds_hooks.guideline.clinical_status import (
     severe_hypotension,
     sides_of,
 )
+from cds_hooks.guideline.dvt_records import acute_dvts, dvt_groups, dvt_records, group_level
 from cds_hooks.guideline.findings import (
     Concept,
     Diagnosis,
@@ -50,7 +49,11 @@ def derive_state(
 
     acute = acute_dvts(record, as_of, settings)
     acute_sides = frozenset().union(*(sides_of(f.side) for f in acute)) if acute else frozenset()
-    levels = [dvt_level(f) for f in acute]
+    # One level per DVT (records of the same DVT pooled): the most proximal any record states.
+    levels = [
+        group_level(g)
+        for g in dvt_groups(dvt_records(record, acute, as_of, settings.acute_dvt_days))
+    ]
     evidence["acute_dvt"] = tuple(cite_dvt(f) for f in acute)
 
     masses = tuple(

@@ -74,7 +74,8 @@ def _facts(model: Any) -> _Facts:
         note=notes_text(model),
         body_sites=body_sites,
         status=condition_status(model),
-        onset=first_when(model, "onsetDateTime", "onsetPeriod"),
+        # A stated onset decides a DVT's acuity: onsetString counts when it is a date.
+        onset=first_when(model, "onsetDateTime", "onsetPeriod", "onsetString"),
         recorded=first_when(model, "recordedDate"),
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),

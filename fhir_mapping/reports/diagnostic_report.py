@@ -45,6 +45,8 @@ from .conclusions import (
     _per_side_results,
     _side_waveform,
     _text_side,
+    coded_dvt_level,
+    most_proximal,
 )
 from .masses import _masses, _reports_pelvic_mass
 from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
@@ -141,6 +143,13 @@ def convert_report(model: Any) -> list[Finding]:
         condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
     )
 
+    # The thrombus level a positive study states: its conclusion code, else its text.
+    study_level = (
+        most_proximal(coded_dvt_level(conclusion_codes), _dvt_level_from_text(text))
+        if modality is Modality.DUPLEX
+        else VeinLevel.UNKNOWN
+    )
+
     def study(study_side: Side, study_result: Result, split: bool = False) -> ImagingStudy:
         return ImagingStudy(
             modality=modality,
@@ -153,6 +162,7 @@ def convert_report(model: Any) -> list[Finding]:
             when=when,
             source=source,
             mass_reported=mass_reported,
+            level=study_level if study_result is Result.POSITIVE else VeinLevel.UNKNOWN,
         )
 
     found: list[Finding] = []
