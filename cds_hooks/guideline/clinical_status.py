@@ -6,9 +6,9 @@ true (empty = false), so that cards can cite it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from cds_hooks.guideline.dates import iso_day, newest, within
+from cds_hooks.guideline.dates import age_years, iso_day, newest, within
 from cds_hooks.guideline.dvt_records import PELVIC_VENOGRAPHY, VENOUS_IMAGING_FOR_DVT, dvt_level
 from cds_hooks.guideline.findings import (
     Concept,
@@ -28,6 +28,7 @@ from cds_hooks.guideline.settings import GuidelineSettings
 
 LATERAL = (Side.LEFT, Side.RIGHT)
 PREGNANT = 1.0  # Measure.PREGNANCY_STATUS value meaning pregnant
+ADULT_AGE_YEARS = 18  # catalog "Under 18": the seed and the Label dose adults
 RESULT_TEXT = {
     Result.POSITIVE: "DVT found",
     Result.NEGATIVE: "no DVT",
@@ -97,17 +98,33 @@ def prior_vte(record: PatientRecord) -> bool:
 def newest_weight(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> Measurement | None:
-    """Newest plausible weight (kg) within the labs window; implausible values are ignored."""
+    """Newest plausible weight (kg) within the labs window; implausible values are ignored.
+
+    Input profile: implausible "for an adult < 20 kg or > 350 kg, for a patient under 18
+    < 0.5 kg or > 350 kg" (catalog: a child's weight below 20 kg is plausible). The bounds
+    themselves are plausible; no birth date = adult."""
+    minimum = (
+        settings.weight_min_kg_under_18
+        if under_18(record.patient.birth_date, as_of)
+        else settings.weight_min_kg
+    )
     return newest(
         [
             m
             for m in record.measurements
             if m.measure is Measure.WEIGHT
-            and settings.weight_min_kg <= m.value <= settings.weight_max_kg
+            and minimum <= m.value <= settings.weight_max_kg
             and within(m.when, as_of, days=settings.labs_days)
         ],
         lambda m: m.when,
     )
+
+
+def under_18(birth: date | None, as_of: datetime) -> bool:
+    """Catalog "Under 18": age in whole years on the day of the hook, from Patient.birthDate,
+    below 18 (no birthDate = adult)."""
+    age = age_years(birth, as_of.date())
+    return age is not None and age < ADULT_AGE_YEARS
 
 
 def anticoagulation_contraindications(

@@ -21,7 +21,9 @@ from cds_hooks.guideline.clinical_status import (
     prior_vte,
     severe_hypotension,
     sides_of,
+    under_18,
 )
+from cds_hooks.guideline.dates import age_years
 from cds_hooks.guideline.dvt_records import acute_dvts, dvt_groups, dvt_records, group_level
 from cds_hooks.guideline.findings import (
     Concept,
@@ -94,6 +96,15 @@ def derive_state(
     absent_documented = not current and any(not sw.present for sw in record.swellings)
 
     weight = newest_weight(record, as_of, settings)
+    age = age_years(record.patient.birth_date, as_of.date())
+    child = under_18(record.patient.birth_date, as_of)
+    if age is not None:
+        evidence["age"] = (
+            Evidence(
+                text=f"Age {age} years (birth date {record.patient.birth_date.isoformat()})",
+                refs=(record.patient.ref,) if record.patient.ref else (),
+            ),
+        )
     weight_kg = weight.value if weight else None
 
     meds = [m for m in record.medications if is_current(m, as_of, settings)]
@@ -152,6 +163,8 @@ def derive_state(
         severe_hypotension=bool(hypotension),
         limb_threatening_ischemia=bool(ischemia),
         pregnant=bool(pregnant),
+        age_years=age,
+        under_18=child,
         masses=masses,
         compression=compression,
         compression_sides=compression_sides,
