@@ -262,7 +262,7 @@ def condition_evidence_refs(raw: Mapping[str, Any]) -> tuple[str, ...]:
             if not isinstance(detail, Mapping):
                 continue
             ref = typed_reference(detail, "DiagnosticReport")
-            if ref:
+            if ref and "/" in ref:  # "Type/id"; anything else names no record
                 refs.append(ref)
     return tuple(dict.fromkeys(refs))
 

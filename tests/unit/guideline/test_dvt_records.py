@@ -1,0 +1,166 @@
+"""Catalog v2.2: a DVT's stated onset decides acuity; a DVT's level is the most proximal level
+stated by any record of the same DVT; a calf-only positive duplex is distal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from builders import FILTER_ORDER, days_ago, diagnosis, dvt, record, state_of, study
+
+from cds_hooks.guideline import evaluate_orders, evaluate_patient_view
+from cds_hooks.guideline.dvt_treatment import anticoagulation_contraindicated_ivc_filter
+from cds_hooks.guideline.findings import Concept, Diagnosis, Modality, Result, Side, VeinLevel
+from cds_hooks.guideline.order_safety import ivc_filter_not_indicated
+
+BLEEDING = diagnosis(Concept.MAJOR_BLEEDING, days=2)
+
+
+def positive_duplex(
+    side: Side = Side.LEFT,
+    days: float | None = 2,
+    level: VeinLevel = VeinLevel.UNKNOWN,
+    ref: str = "DiagnosticReport/duplex",
+):
+    return study(Modality.DUPLEX, side, days, Result.POSITIVE, ref=ref, level=level)
+
+
+def onset_dvt(onset_days: int | None, recorded_days: int | None, **kw) -> Diagnosis:
+    base = dvt(Side.LEFT, recorded_days, **kw)
+    return replace(base, onset=days_ago(onset_days) if onset_days is not None else None)
+
+
+# ---------------------------------------------------------------- acuity: the stated onset
+
+
+@pytest.mark.parametrize(("onset", "acute"), [(29, True), (30, True), (31, False)])
+def test_stated_onset_decides_even_when_recorded_today(onset: int, acute: bool) -> None:
+    state = state_of(record(diagnoses=[onset_dvt(onset, 0)]))
+    assert state.acute_dvt is acute
+    assert state.prior_vte is True
+
+
+@pytest.mark.parametrize(("recorded", "acute"), [(29, True), (30, True), (31, False)])
+def test_recorded_date_decides_without_a_stated_onset(recorded: int, acute: bool) -> None:
+    assert state_of(record(diagnoses=[onset_dvt(None, recorded)])).acute_dvt is acute
+
+
+def test_recent_stated_onset_is_acute_whatever_the_recorded_date() -> None:
+    assert state_of(record(diagnoses=[onset_dvt(5, 60)])).acute_dvt is True
+
+
+def test_re_recorded_old_dvt_gets_no_lmwh_card() -> None:
+    old = onset_dvt(45, 1)
+    recs = evaluate_patient_view(record(diagnoses=[old]), as_of=days_ago(0))
+    assert "dvt-anticoagulation-lmwh" not in {r.id for r in recs}
+
+
+def test_old_dvt_keeps_its_imaging_when_the_condition_names_it_as_evidence() -> None:
+    duplex = positive_duplex(days=3, ref="DiagnosticReport/d1")
+    linked = replace(onset_dvt(60, 1), evidence_refs=("DiagnosticReport/d1",))
+    assert state_of(record(diagnoses=[linked], imaging=[duplex])).acute_dvt is False
+    # An unlinked positive duplex within 30 days is an acute DVT on its own (catalog).
+    unlinked = onset_dvt(60, 1)
+    assert state_of(record(diagnoses=[unlinked], imaging=[duplex])).acute_dvt is True
+
+
+def test_undated_condition_alone_is_not_acute() -> None:
+    assert state_of(record(diagnoses=[onset_dvt(None, None)])).acute_dvt is False
+
+
+# ---------------------------------------------------------------- level: most proximal record
+
+
+def levels(diagnoses: list[Diagnosis], imaging: list) -> tuple[bool, bool]:
+    state = state_of(record(diagnoses=diagnoses, imaging=imaging))
+    assert state.acute_dvt is True
+    return state.acute_proximal_dvt, state.acute_dvt_level_unknown
+
+
+def test_calf_only_duplex_makes_the_dvt_distal() -> None:
+    assert levels([], [positive_duplex(level=VeinLevel.DISTAL)]) == (False, False)
+
+
+def test_condition_without_level_takes_the_level_of_its_duplex() -> None:
+    condition = dvt(Side.LEFT, 2, level=VeinLevel.UNKNOWN)
+    assert levels([condition], [positive_duplex(level=VeinLevel.DISTAL)]) == (False, False)
+
+
+def test_the_most_proximal_record_wins() -> None:
+    femoral = dvt(Side.LEFT, 2, level=VeinLevel.PROXIMAL)
+    assert levels([femoral], [positive_duplex(level=VeinLevel.DISTAL)]) == (True, False)
+    calf = dvt(Side.LEFT, 2, level=VeinLevel.DISTAL)
+    proximal_duplex = positive_duplex(level=VeinLevel.PROXIMAL)
+    assert levels([calf], [proximal_duplex]) == (True, False)
+
+
+def test_unknown_side_record_joins_the_only_leg_with_a_dvt() -> None:
+    unsided = dvt(Side.UNKNOWN, 2, level=VeinLevel.UNKNOWN)
+    assert levels([unsided], [positive_duplex(level=VeinLevel.DISTAL)]) == (False, False)
+
+
+def test_unknown_side_record_stays_unknown_when_both_legs_have_a_dvt() -> None:
+    unsided = dvt(Side.UNKNOWN, 2, level=VeinLevel.UNKNOWN)
+    left = positive_duplex(Side.LEFT, level=VeinLevel.DISTAL, ref="DiagnosticReport/l")
+    right = positive_duplex(Side.RIGHT, level=VeinLevel.DISTAL, ref="DiagnosticReport/r")
+    assert levels([unsided], [left, right]) == (False, True)
+    # Linked by its evidence, it belongs to that leg's DVT.
+    linked = replace(unsided, evidence_refs=("DiagnosticReport/r",))
+    assert levels([linked], [left, right]) == (False, False)
+
+
+def test_each_leg_is_its_own_dvt() -> None:
+    left = positive_duplex(Side.LEFT, level=VeinLevel.DISTAL, ref="DiagnosticReport/l")
+    right_condition = dvt(Side.RIGHT, 2, level=VeinLevel.UNKNOWN)
+    assert levels([right_condition], [left]) == (False, True)
+
+
+def test_bilateral_record_belongs_to_both_legs() -> None:
+    both = dvt(Side.BILATERAL, 2, level=VeinLevel.UNKNOWN)
+    left = positive_duplex(Side.LEFT, level=VeinLevel.DISTAL, ref="DiagnosticReport/l")
+    assert levels([both], [left]) == (False, True)  # the right leg's level is not stated
+    right = positive_duplex(Side.RIGHT, level=VeinLevel.PROXIMAL, ref="DiagnosticReport/r")
+    assert levels([both], [left, right]) == (True, False)
+
+
+def test_undated_condition_resting_on_acute_imaging_states_its_level() -> None:
+    undated = dvt(Side.LEFT, None, level=VeinLevel.PROXIMAL)
+    assert levels([undated], [positive_duplex()]) == (True, False)
+    assert state_of(record(diagnoses=[undated])).acute_dvt is False
+
+
+def test_old_records_state_no_level_of_the_acute_dvt() -> None:
+    old_femoral = onset_dvt(60, 60, level=VeinLevel.PROXIMAL)
+    assert levels([old_femoral], [positive_duplex(level=VeinLevel.DISTAL)]) == (False, False)
+
+
+def test_pelvic_venography_is_proximal() -> None:
+    ctv = study(Modality.CT_VENOGRAPHY, Side.LEFT, 2, Result.POSITIVE)
+    assert levels([], [positive_duplex(level=VeinLevel.DISTAL), ctv]) == (True, False)
+
+
+# ---------------------------------------------------------------- the IVC filter rules
+
+
+def test_calf_only_duplex_with_contraindication_warns_against_a_filter_order() -> None:
+    rec = record(diagnoses=[BLEEDING], imaging=[positive_duplex(level=VeinLevel.DISTAL)])
+    state = state_of(rec)
+    warning = ivc_filter_not_indicated(state, [FILTER_ORDER])
+    assert warning is not None and "distal" in warning.summary
+    assert anticoagulation_contraindicated_ivc_filter(state) is None
+    found = evaluate_orders(rec, [FILTER_ORDER], as_of=days_ago(0))
+    assert [r.id for r in found] == ["ivc-filter-not-indicated"]
+
+
+def test_calf_condition_plus_unleveled_duplex_is_distal_for_the_filter() -> None:
+    calf = dvt(Side.LEFT, 2, level=VeinLevel.DISTAL)
+    rec = record(diagnoses=[calf, BLEEDING], imaging=[positive_duplex()])
+    assert ivc_filter_not_indicated(state_of(rec), [FILTER_ORDER]) is not None
+    assert anticoagulation_contraindicated_ivc_filter(state_of(rec)) is None
+
+
+def test_proximal_record_of_the_same_dvt_keeps_the_filter_card() -> None:
+    femoral = dvt(Side.LEFT, 2, level=VeinLevel.PROXIMAL)
+    rec = record(diagnoses=[femoral, BLEEDING], imaging=[positive_duplex(level=VeinLevel.DISTAL)])
+    assert anticoagulation_contraindicated_ivc_filter(state_of(rec)) is not None
+    assert ivc_filter_not_indicated(state_of(rec), [FILTER_ORDER]) is None
