@@ -15,9 +15,9 @@ recorded before it) are prior VTE and state no level of the acute DVT.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from cds_hooks.guideline.dates import within
+from cds_hooks.guideline.dates import months_before, within
 from cds_hooks.guideline.findings import (
     Concept,
     Diagnosis,
@@ -43,6 +43,11 @@ def _legs(side: Side) -> set[Side]:
     if side is Side.BILATERAL:
         return set(LATERAL)
     return {side} & set(LATERAL)
+
+
+def months_after(day: date, months: int) -> date:
+    """The same calendar day `months` later (clamped to the month's length)."""
+    return months_before(day, -months)
 
 
 def _current(d: Diagnosis) -> bool:
@@ -73,17 +78,47 @@ def _rests_on(d: Diagnosis, study: ImagingStudy) -> bool:
     return bool(refs & set(d.evidence_refs) or refs & set(d.source.refs))
 
 
-def _condition_acute(d: Diagnosis, as_of: datetime, days: int) -> bool:
+def _onset_days(d: Diagnosis, birth: date | None) -> tuple[date, date] | None:
+    """The earliest and latest day the stated onset may be: onset[x] as a date, or onsetAge
+    from the birth date (age 45 years = from the 45th birthday to the day before the 46th)."""
+    if d.onset is not None:
+        return d.onset.date(), d.onset.date()
+    if d.onset_age is None or birth is None:
+        return None
+    value, unit = d.onset_age
+    whole = int(value)
+    if unit in ("a", "mo"):
+        months = whole * 12 if unit == "a" else whole
+        step = 12 if unit == "a" else 1
+        earliest = months_after(birth, months)
+        return earliest, months_after(birth, months + step) - timedelta(days=1)
+    per = 7 if unit == "wk" else 1
+    earliest = birth + timedelta(days=round(value * per))
+    return earliest, earliest + timedelta(days=per - 1)
+
+
+def _condition_acute(d: Diagnosis, as_of: datetime, days: int, birth: date | None) -> bool:
     """Catalog: "whose onset is within 30 days (when no onset is stated: its recorded date [...]
     within 30 days). A stated onset older than 30 days makes the DVT old even when it was
-    recorded (or re-recorded) recently." """
-    if d.onset is not None:
-        return within(d.onset, as_of, days=days)
+    recorded (or re-recorded) recently." An onsetAge that leaves both possible (its year of age
+    straddles the window) is not a usable statement: the recorded date decides."""
+    onset = _onset_days(d, birth)
+    if onset is not None:
+        earliest, latest = onset
+        if _day_within(earliest, as_of, days):
+            return True
+        if not _day_within(latest, as_of, days) and latest <= as_of.date():
+            return False
     return within(d.recorded, as_of, days=days)
 
 
-def _stated_old(d: Diagnosis, as_of: datetime, days: int) -> bool:
-    return d.onset is not None and not within(d.onset, as_of, days=days)
+def _stated_old(d: Diagnosis, as_of: datetime, days: int, birth: date | None) -> bool:
+    onset = _onset_days(d, birth)
+    return onset is not None and onset[1] <= as_of.date() and not _day_within(onset[1], as_of, days)
+
+
+def _day_within(day: date, as_of: datetime, days: int) -> bool:
+    return within(datetime.combine(day, time(), tzinfo=UTC), as_of, days=days)
 
 
 def acute_dvts(
@@ -100,8 +135,9 @@ def acute_dvts(
     """
     days = settings.acute_dvt_days
     conditions = _dvt_conditions(record)
-    old = [d for d in conditions if _stated_old(d, as_of, days)]
-    diagnoses = tuple(d for d in conditions if _condition_acute(d, as_of, days))
+    birth = record.patient.birth_date
+    old = [d for d in conditions if _stated_old(d, as_of, days, birth)]
+    diagnoses = tuple(d for d in conditions if _condition_acute(d, as_of, days, birth))
     imaging = tuple(
         i
         for i in _positive_imaging(record)
@@ -123,7 +159,7 @@ def dvt_records(
         d
         for d in _dvt_conditions(record)
         if d not in acute
-        and not _stated_old(d, as_of, days)
+        and not _stated_old(d, as_of, days, record.patient.birth_date)
         and any(
             _rests_on(d, s) or (d.when is None and (d.side is Side.UNKNOWN or _overlap(d, s)))
             for s in studies

@@ -136,6 +136,18 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
             f" A prophylactic-dose anticoagulant is active ({names}): stop it when the "
             "treatment dose starts; the new order replaces it, it is not added to it."
         )
+    if state.under_18:
+        # Catalog: "Under 18 -> no MedicationRequest: the card says pediatric dosing needs
+        # pediatric hematology input" (the seed and the Label dose adults), with or without a
+        # weight on record, and whatever else the card says (heparin contraindicated too).
+        evidence += state.evidence.get("age", ()) + state.evidence.get("weight", ())
+        detail += (
+            f" The patient is under 18 ({state.age_years} years): the adult enoxaparin dose "
+            "(1 mg/kg every 12 hours) and the Cockcroft-Gault renal adjustment do not apply, "
+            "so no dose is suggested. Pediatric anticoagulant dosing needs pediatric "
+            "hematology input."
+        )
+        missing.append("Pediatric hematology input on the anticoagulant and its dose")
 
     if state.heparin_contraindicated:
         evidence += state.evidence.get("heparin_contraindicated", ())
@@ -149,21 +161,10 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         return _lmwh(summary, detail, evidence, missing, sources, suggestions)
 
     if state.under_18:
-        # Catalog: "Under 18 -> no MedicationRequest: the card says pediatric dosing needs
-        # pediatric hematology input" (the seed and the Label dose adults), with or without a
-        # weight on record.
-        evidence += state.evidence.get("age", ()) + state.evidence.get("weight", ())
         summary = (
             "Acute DVT, not anticoagulated, patient under 18: anticoagulate with pediatric "
             "hematology input"
         )
-        detail += (
-            f" The patient is under 18 ({state.age_years} years): the adult enoxaparin dose "
-            "(1 mg/kg every 12 hours) and the Cockcroft-Gault renal adjustment do not apply, "
-            "so no dose is suggested. Pediatric anticoagulant dosing needs pediatric "
-            "hematology input."
-        )
-        missing.append("Pediatric hematology input on the anticoagulant and its dose")
         return _lmwh(summary, detail, evidence, missing, sources, suggestions)
     if state.weight is None:
         summary = (

@@ -92,6 +92,9 @@ class Diagnosis:
     # FHIR references of the records this one rests on (Condition.evidence.detail): a DVT
     # Condition naming the duplex that found it is a record of the same DVT.
     evidence_refs: tuple[str, ...] = ()
+    # onsetAge as (value, UCUM unit "a" | "mo" | "wk" | "d"); the guideline dates it from the
+    # patient's birth date (the mapper does not know it).
+    onset_age: tuple[float, str] | None = None
 
     @property
     def when(self) -> datetime | None:

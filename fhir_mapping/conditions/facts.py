@@ -49,6 +49,7 @@ class _Facts:
     encounter: str | None
     source: Source
     own_text: str = ""  # the record's own code.text (not the code system displays)
+    onset_age: tuple[float, str] | None = None  # onsetAge (value, "a" | "mo" | "wk" | "d")
 
     @property
     def all_text(self) -> str:
@@ -80,7 +81,28 @@ def _facts(model: Any) -> _Facts:
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),
         own_text=str(get(code, "text") or ""),
+        onset_age=_age(get(model, "onsetAge")),
     )
+
+
+# UCUM codes (and unit words EHRs send instead) of an onsetAge, to the guideline's units.
+_AGE_UNITS = {"a": "a", "year": "a", "years": "a", "yr": "a", "yrs": "a", "y": "a",
+              "mo": "mo", "month": "mo", "months": "mo",
+              "wk": "wk", "week": "wk", "weeks": "wk",
+              "d": "d", "day": "d", "days": "d"}  # fmt: skip
+
+
+def _age(age: Any) -> tuple[float, str] | None:
+    """An onsetAge as (value, unit); None when its value or unit cannot be read."""
+    value = get(age, "value")
+    unit = str(get(age, "code") or get(age, "unit") or "").strip().lower()
+    if value is None or unit not in _AGE_UNITS:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return (number, _AGE_UNITS[unit]) if number >= 0 else None
 
 
 def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
@@ -94,6 +116,7 @@ def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
         encounter=facts.encounter,
         site_text=facts.site_text or facts.code_text,
         source=facts.source,
+        onset_age=facts.onset_age,
         **extra,
     )
 

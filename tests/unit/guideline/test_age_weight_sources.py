@@ -161,3 +161,14 @@ def test_pelvic_imaging_in_pregnancy_is_mr_venography_without_contrast_only() ->
     assert [c.code for s in card.suggestions for c in s.codes] == ["36789-6"]
     assert all("without contrast" in s.label for s in card.suggestions)
     assert "CT" not in card.summary and "S1-pregnancy" in card.sources
+
+
+def test_child_with_hit_gets_both_the_non_heparin_and_the_pediatric_messages() -> None:
+    rec = record(
+        patient=born(2012, 1, 1),
+        diagnoses=[dvt(), diagnosis(Concept.HIT, days=20)],
+        measurements=[measurement(Measure.WEIGHT, 30)],
+    )
+    card = dvt_anticoagulation_lmwh(state_of(rec))
+    assert card is not None and card.suggestions == ()
+    assert "non-heparin" in card.detail and "pediatric hematology" in card.detail.lower()

@@ -164,3 +164,41 @@ def test_proximal_record_of_the_same_dvt_keeps_the_filter_card() -> None:
     rec = record(diagnoses=[femoral, BLEEDING], imaging=[positive_duplex(level=VeinLevel.DISTAL)])
     assert anticoagulation_contraindicated_ivc_filter(state_of(rec)) is not None
     assert ivc_filter_not_indicated(state_of(rec), [FILTER_ORDER]) is None
+
+
+# ---------------------------------------------------------------- onsetAge
+
+
+@pytest.mark.parametrize(
+    ("onset_age", "recorded", "acute"),
+    [
+        # born 1970-05-01; AS_OF 2026-11-27
+        ((55.0, "a"), 1, False),  # 2025-05-01 .. 2026-04-30: old although recorded yesterday
+        ((56.0, "a"), 1, True),  # 2026-05-01 .. 2027-04-30 straddles the window: recorded
+        ((56.0, "a"), 60, False),  # date decides
+        ((678.0, "mo"), 60, True),  # 2026-11-01 .. 2026-11-30: within 30 days
+        ((677.0, "mo"), 60, False),  # 2026-10-01 .. 2026-10-31 straddles: recorded decides
+        ((676.0, "mo"), 1, False),  # 2026-09-01 .. 2026-09-30: old
+        ((2919.0, "wk"), 1, False),  # 2026-04-10 .. 2026-04-16: old
+        ((20634.0, "d"), 60, True),  # 1970-05-01 + 20634 days = 2026-10-28: 30 days ago
+        ((20633.0, "d"), 1, False),  # 2026-10-27: 31 days ago, old although recorded yesterday
+    ],
+)
+def test_onset_age_from_the_birth_date(
+    onset_age: tuple[float, str], recorded: int, acute: bool
+) -> None:
+    d = replace(dvt(Side.LEFT, recorded), onset_age=onset_age)
+    assert state_of(record(diagnoses=[d])).acute_dvt is acute
+
+
+def test_onset_age_without_a_birth_date_leaves_the_recorded_date() -> None:
+    from cds_hooks.guideline.findings import Patient
+
+    d = replace(dvt(Side.LEFT, 1), onset_age=(10.0, "a"))
+    rec = record(diagnoses=[d], patient=Patient(ref="Patient/x"))
+    assert state_of(rec).acute_dvt is True
+
+
+def test_future_onset_is_a_data_error_and_the_recorded_date_decides() -> None:
+    d = replace(dvt(Side.LEFT, 1), onset=days_ago(-10))
+    assert state_of(record(diagnoses=[d])).acute_dvt is True

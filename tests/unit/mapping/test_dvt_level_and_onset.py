@@ -193,3 +193,20 @@ def test_the_mapper_keeps_every_positive_weight_for_the_guideline_to_judge(kg: f
     }
     (m,) = [f for f in observations.convert(weight) if isinstance(f, Measurement)]
     assert (m.measure, m.value) == (Measure.WEIGHT, kg)
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        ({"value": 45, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"},
+         (45.0, "a")),
+        ({"value": 3, "unit": "mo"}, (3.0, "mo")),
+        ({"value": 12, "unit": "weeks"}, (12.0, "wk")),
+        ({"value": 5, "unit": "fortnights"}, None),
+    ],
+)
+def test_onset_age_is_kept_for_the_guideline(
+    age: dict[str, Any], expected: tuple[float, str] | None
+) -> None:
+    dvt = the_dvt(dvt_condition(onsetAge=age))
+    assert (dvt.onset, dvt.onset_age) == (None, expected)
