@@ -84,7 +84,9 @@ def cite_dvt(f: Diagnosis | ImagingStudy) -> Evidence:
         where = f", {level}" if level is not VeinLevel.UNKNOWN else ""
         text = f"Positive {MODALITY_TEXT[f.modality]} for DVT{where} ({f.side}){caveat}"
         return cite(text, f.source, f.when)
-    return cite(f"Acute DVT, {dvt_level(f)} ({f.side})", f.source, f.when)
+    level = dvt_level(f)
+    stated = "level not stated" if level is VeinLevel.UNKNOWN else level.value
+    return cite(f"Acute DVT, {stated} ({f.side})", f.source, f.when)
 
 
 def prior_vte(record: PatientRecord) -> bool:

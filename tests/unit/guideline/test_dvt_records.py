@@ -202,3 +202,12 @@ def test_onset_age_without_a_birth_date_leaves_the_recorded_date() -> None:
 def test_future_onset_is_a_data_error_and_the_recorded_date_decides() -> None:
     d = replace(dvt(Side.LEFT, 1), onset=days_ago(-10))
     assert state_of(record(diagnoses=[d])).acute_dvt is True
+
+
+def test_filter_warning_never_calls_an_unleveled_dvt_distal() -> None:
+    rec = record(diagnoses=[dvt(Side.LEFT, 2, level=VeinLevel.UNKNOWN)])
+    warning = ivc_filter_not_indicated(state_of(rec), [FILTER_ORDER])
+    assert warning is not None
+    assert "distal" not in warning.summary and "no stated proximal level" in warning.summary
+    assert len(warning.summary) < 140
+    assert any("level not stated" in e.text for e in warning.evidence)
