@@ -27,6 +27,11 @@ from cds_hooks.guideline.recommendation import Evidence
 from cds_hooks.guideline.settings import GuidelineSettings
 
 LATERAL = (Side.LEFT, Side.RIGHT)
+BLEEDING_TEXT = {
+    Concept.MAJOR_BLEEDING: "Major bleeding (active)",
+    Concept.INTRACRANIAL_HEMORRHAGE: "Intracranial hemorrhage (active)",
+}
+HIT_TEXT = "Heparin-induced thrombocytopenia"
 PREGNANT = 1.0  # Measure.PREGNANCY_STATUS value meaning pregnant
 ADULT_AGE_YEARS = 18  # catalog "Under 18": the seed and the Label dose adults
 RESULT_TEXT = {
@@ -132,15 +137,29 @@ def under_18(birth: date | None, as_of: datetime) -> bool:
 def anticoagulation_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "major bleeding active within 30 days [...], or platelets < 50 x10^9/L on the
-    latest count within 7 days". An active major bleed with no date at all is kept: suggesting
-    anticoagulation to a patient who may be bleeding is the worse error."""
-    found = [
-        cite("Major bleeding (active)", d.source, d.when)
+    """Catalog: "major bleeding active within 30 days (GI K92.0-K92.2, K62.5; intracranial
+    I60-I62, S06.34-S06.6x, SNOMED 1386000, 274100004, 21454007, 35486000, or a Condition whose
+    code text/display says intracranial, intracerebral, cerebral, subarachnoid or subdural
+    hemorrhage/haemorrhage/hematoma/bleed; R58 or SNOMED 131148009 / 74474003 marked active), or
+    platelets < 50 x10^9/L on the latest count within 7 days". An active major bleed with no
+    date at all is kept: suggesting anticoagulation to a patient who may be bleeding is the
+    worse error."""
+    bleeds = [
+        d
         for d in record.diagnoses
-        if d.concept is Concept.MAJOR_BLEEDING
+        if d.concept in BLEEDING_TEXT
         and is_current_diagnosis(d)
         and (d.when is None or within(d.when, as_of, days=settings.major_bleeding_days))
+    ]
+    # An intracranial bleed is also mapped as major bleeding: cite its record once, by name.
+    intracranial = {
+        d.source.refs for d in bleeds if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+    }
+    found = [
+        cite(BLEEDING_TEXT[d.concept], d.source, d.when)
+        for d in bleeds
+        if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+        or not (d.source.refs and d.source.refs in intracranial)
     ]
     latest = newest(
         [
@@ -156,20 +175,25 @@ def anticoagulation_contraindications(
     return tuple(found)
 
 
+def status_note(d: Diagnosis) -> str:
+    """How a finding that counts in any status is qualified on the card."""
+    if d.suspected:
+        return " (suspected)"
+    return "" if d.active else " (resolved)"
+
+
 def heparin_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "heparin-induced thrombocytopenia (D75.82x) active or recorded within 12 months,
-    or an active, non-refuted AllergyIntolerance to heparin or any LMWH"."""
+    """Catalog v2.2: "heparin-induced thrombocytopenia (D75.82x, SNOMED 73397007) recorded **at
+    any time** (ASH 2018: a non-heparin anticoagulant after HIT), or an active, non-refuted
+    AllergyIntolerance to heparin or any LMWH". Input profile: HIT counts "at any time and in
+    any clinical status but refuted / entered-in-error" (those never reach the guideline), so a
+    resolved or merely suspected HIT counts too: heparin is stopped on suspicion of HIT."""
     found = []
     for d in record.diagnoses:
-        # "recorded within 12 months": a HIT charted recently counts even with an older onset.
-        if d.concept is Concept.HIT and (
-            d.active
-            or within(d.when, as_of, months=settings.hit_months)
-            or within(d.recorded, as_of, months=settings.hit_months)
-        ):
-            found.append(cite("Heparin-induced thrombocytopenia", d.source, d.when))
+        if d.concept is Concept.HIT:
+            found.append(cite(HIT_TEXT + status_note(d), d.source, d.when))
         elif d.concept is Concept.HEPARIN_ALLERGY and d.active:
             found.append(cite("Allergy to heparin/LMWH", d.source, d.when))
     return tuple(found)
