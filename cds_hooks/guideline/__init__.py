@@ -179,7 +179,13 @@ def applicable_sources(rec: Recommendation, state: PathwayState) -> Recommendati
     and tomorrow's) follows it."""
     if not state.pregnant or "S1" not in rec.sources:
         return rec
-    return replace(rec, sources=tuple(S1_PREGNANCY if k == "S1" else k for k in rec.sources))
+    # The pregnancy that makes the chapter apply is shown among the findings used.
+    shown = tuple(e for e in state.evidence.get("pregnancy", ()) if e not in rec.evidence)
+    return replace(
+        rec,
+        sources=tuple(S1_PREGNANCY if k == "S1" else k for k in rec.sources),
+        evidence=rec.evidence + shown,
+    )
 
 
 def _selected(ref: str, selections: frozenset[str]) -> bool:

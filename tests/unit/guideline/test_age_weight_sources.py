@@ -172,3 +172,9 @@ def test_child_with_hit_gets_both_the_non_heparin_and_the_pediatric_messages() -
     card = dvt_anticoagulation_lmwh(state_of(rec))
     assert card is not None and card.suggestions == ()
     assert "non-heparin" in card.detail and "pediatric hematology" in card.detail.lower()
+
+
+def test_pregnancy_is_among_the_findings_of_a_card_citing_the_pregnancy_chapter() -> None:
+    rec = record(diagnoses=[dvt(), PREGNANT], measurements=[measurement(Measure.WEIGHT, 70)])
+    (lmwh,) = [r for r in evaluate_patient_view(rec, as_of=AS_OF) if r.id.endswith("lmwh")]
+    assert sum(e.text == "Pregnancy" for e in lmwh.evidence) == 1
