@@ -178,3 +178,8 @@ def test_pregnancy_is_among_the_findings_of_a_card_citing_the_pregnancy_chapter(
     rec = record(diagnoses=[dvt(), PREGNANT], measurements=[measurement(Measure.WEIGHT, 70)])
     (lmwh,) = [r for r in evaluate_patient_view(rec, as_of=AS_OF) if r.id.endswith("lmwh")]
     assert sum(e.text == "Pregnancy" for e in lmwh.evidence) == 1
+
+
+def test_a_birth_date_in_the_future_is_an_unknown_age() -> None:
+    assert age_years(date(2027, 1, 1), TODAY) is None
+    assert age_years(TODAY, TODAY) == 0
