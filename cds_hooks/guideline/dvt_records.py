@@ -82,7 +82,7 @@ def _onset_days(d: Diagnosis, birth: date | None) -> tuple[date, date] | None:
     """The earliest and latest day the stated onset may be: onset[x] as a date, or onsetAge
     from the birth date (age 45 years = from the 45th birthday to the day before the 46th)."""
     if d.onset is not None:
-        return d.onset.date(), d.onset.date()
+        return d.onset.date(), (d.onset_last_day or d.onset).date()
     if d.onset_age is None or birth is None:
         return None
     value, unit = d.onset_age

@@ -104,6 +104,9 @@ class Diagnosis:
     # onsetAge as (value, UCUM unit "a" | "mo" | "wk" | "d"); the guideline dates it from the
     # patient's birth date (the mapper does not know it).
     onset_age: tuple[float, str] | None = None
+    # A partial onset ("2026-10", "2026") arrives as its first day in `onset`; this is its last
+    # day, so that a month that straddles a window is not read as wholly old.
+    onset_last_day: datetime | None = None
 
     @property
     def when(self) -> datetime | None:

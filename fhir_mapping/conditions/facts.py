@@ -5,8 +5,9 @@ clinical kinds share (the Diagnosis built from it, a pelvic site, leg words).
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cds_hooks.guideline.findings import Concept, Diagnosis, Side, Source
@@ -50,6 +51,7 @@ class _Facts:
     source: Source
     own_text: str = ""  # the record's own code.text (not the code system displays)
     onset_age: tuple[float, str] | None = None  # onsetAge (value, "a" | "mo" | "wk" | "d")
+    onset_last_day: datetime | None = None  # last day of a partial onset date ("2026-10")
 
     @property
     def all_text(self) -> str:
@@ -82,7 +84,22 @@ def _facts(model: Any) -> _Facts:
         source=Source(refs=(ref_of(model),), display=str(display)),
         own_text=str(get(code, "text") or ""),
         onset_age=_age(get(model, "onsetAge")),
+        onset_last_day=_last_day(get(model, "onsetDateTime") or get(model, "onsetString")),
     )
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def _last_day(value: Any) -> datetime | None:
+    """The last day of a year or year-month onset ("2026-10" -> 2026-10-31); None otherwise."""
+    match = _YEAR_MONTH.match(str(value).strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2) or 12)
+    if not 1 <= month <= 12:
+        return None
+    return datetime(year, month, monthrange(year, month)[1], tzinfo=UTC)
 
 
 # UCUM codes (and unit words EHRs send instead) of an onsetAge, to the guideline's units.
@@ -117,6 +134,7 @@ def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
         site_text=facts.site_text or facts.code_text,
         source=facts.source,
         onset_age=facts.onset_age,
+        onset_last_day=facts.onset_last_day,
         **extra,
     )
 

@@ -211,3 +211,22 @@ def test_filter_warning_never_calls_an_unleveled_dvt_distal() -> None:
     assert "distal" not in warning.summary and "no stated proximal level" in warning.summary
     assert len(warning.summary) < 140
     assert any("level not stated" in e.text for e in warning.evidence)
+
+
+@pytest.mark.parametrize(
+    ("month", "recorded", "acute"),
+    [
+        (10, 1, True),  # October 2026 straddles the window (Oct 1 .. 31): the recorded date
+        (10, 60, False),  # decides
+        (9, 1, False),  # September 2026 is wholly older than 30 days
+        (11, 60, True),  # November 2026 starts within the window
+    ],
+)
+def test_partial_onset_month(month: int, recorded: int, acute: bool) -> None:
+    from calendar import monthrange
+    from datetime import UTC, datetime
+
+    first = datetime(2026, month, 1, tzinfo=UTC)
+    last = datetime(2026, month, monthrange(2026, month)[1], tzinfo=UTC)
+    d = replace(dvt(Side.LEFT, recorded), onset=first, onset_last_day=last)
+    assert state_of(record(diagnoses=[d])).acute_dvt is acute

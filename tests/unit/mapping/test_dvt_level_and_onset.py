@@ -210,3 +210,22 @@ def test_onset_age_is_kept_for_the_guideline(
 ) -> None:
     dvt = the_dvt(dvt_condition(onsetAge=age))
     assert (dvt.onset, dvt.onset_age) == (None, expected)
+
+
+@pytest.mark.parametrize(
+    ("fields", "first", "last"),
+    [
+        ({"onsetDateTime": "2026-10"}, datetime(2026, 10, 1, tzinfo=UTC),
+         datetime(2026, 10, 31, tzinfo=UTC)),
+        ({"onsetDateTime": "2026"}, datetime(2026, 1, 1, tzinfo=UTC),
+         datetime(2026, 12, 31, tzinfo=UTC)),
+        ({"onsetString": "2026-02"}, datetime(2026, 2, 1, tzinfo=UTC),
+         datetime(2026, 2, 28, tzinfo=UTC)),
+        ({"onsetDateTime": "2026-10-05"}, datetime(2026, 10, 5, tzinfo=UTC), None),
+    ],
+)
+def test_partial_onset_keeps_its_last_day(
+    fields: dict[str, Any], first: datetime, last: datetime | None
+) -> None:
+    dvt = the_dvt(dvt_condition(**fields))
+    assert (dvt.onset, dvt.onset_last_day) == (first, last)
