@@ -230,3 +230,16 @@ def test_partial_onset_month(month: int, recorded: int, acute: bool) -> None:
     last = datetime(2026, month, monthrange(2026, month)[1], tzinfo=UTC)
     d = replace(dvt(Side.LEFT, recorded), onset=first, onset_last_day=last)
     assert state_of(record(diagnoses=[d])).acute_dvt is acute
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        dvt(Side.LEFT, 2, level=VeinLevel.PROXIMAL, active=False),
+        dvt(Side.LEFT, 2, level=VeinLevel.PROXIMAL, suspected=True),
+        replace(dvt(Side.LEFT, None, level=VeinLevel.PROXIMAL), active=False),
+    ],
+    ids=["resolved", "suspected", "undated-resolved"],
+)
+def test_resolved_or_suspected_conditions_state_no_level(condition: Diagnosis) -> None:
+    assert levels([condition], [positive_duplex(level=VeinLevel.DISTAL)]) == (False, False)
