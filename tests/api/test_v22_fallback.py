@@ -109,3 +109,25 @@ def test_calf_only_dvt_on_a_second_page_makes_a_filter_order_not_indicated(
     assert cards[0]["summary"] == (
         "IVC filter not indicated: the acute DVT on record is distal (calf veins)"
     )
+
+
+def test_partial_prefetch_child_birth_date_from_prefetch_weight_from_the_server(
+    make_app: Callable[..., Flask], httpserver_ipv4: HTTPServer
+) -> None:
+    # The server's Patient is an adult: the prefetched Patient (a child) is the one used.
+    serve(httpserver_ipv4, "1970-01-01", [observation("o-w", "29463-7", 0.9, "kg")])
+    prefetch = {
+        "patient": {"resourceType": "Patient", "id": PID, "birthDate": "2026-06-01"},
+        "conditions": {"resourceType": "Bundle", "type": "searchset",
+                       "entry": [{"resource": DVT}]},
+    }
+    body = {"hook": "patient-view", "hookInstance": "8a1c6c1e-1d0b-4c0a-8a63-3f7f7c1f2b33",
+            "fhirServer": httpserver_ipv4.url_for("/fhir"), "prefetch": prefetch,
+            "context": {"userId": "Practitioner/example", "patientId": PID}}
+    response = make_app(NOW=lambda: AS_OF).test_client().post(
+        "/cds-services/iliac-venous-pathway", json=body)
+    assert response.status_code == 200
+    [lmwh] = [c for c in response.get_json()["cards"]
+              if c["source"]["topic"]["code"] == "dvt-anticoagulation-lmwh"]
+    assert "suggestions" not in lmwh and "(0 years)" in lmwh["detail"]
+    assert "Weight 0.9 kg" in lmwh["detail"]  # plausible under 18 (>= 0.5 kg)
