@@ -4,11 +4,10 @@ ImagingStudy.
 
 from __future__ import annotations
 
-from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side, VeinLevel
+from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side
 
 from .. import report_text
 from ..fhir_types import ICD10CM, LOINC, SNOMED, code_set, get
-from ..reports.conclusions import coded_dvt_level, most_proximal, site_dvt_level
 from ..terminology import imaging as imaging_vs
 from ..terminology import observations as vs
 from .facts import Finding, _Obs
@@ -32,17 +31,8 @@ def _imaging(obs: _Obs) -> list[Finding]:
     complete = not (loinc & imaging_vs.INCOMPLETE_DUPLEX_LOINC) and not report_text.incomplete_text(
         text
     )
-    level = VeinLevel.UNKNOWN
-    if result is Result.POSITIVE and modality is Modality.DUPLEX:
-        # A positive duplex Observation states its level by a coded answer (ICD-10-CM DVT code)
-        # or the thrombosed vein in bodySite / value / note ("posterior tibial vein").
-        level = most_proximal(
-            coded_dvt_level(code_set(get(obs.model, "valueCodeableConcept"))),
-            site_dvt_level(f"{obs.site_text} {text}"),
-        )
     return [
         ImagingStudy(
-            level=level,
             modality=modality,
             side=side,
             result=result,

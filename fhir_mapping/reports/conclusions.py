@@ -12,7 +12,6 @@ from .. import text as clinical_text
 from ..fhir_types import ICD10CM, LOINC, SNOMED
 from ..laterality import combine, side_from_text
 from ..report_text import result_from_text, waveform_from_text
-from ..terminology import conditions as condition_vs
 from ..terminology import imaging as vs
 
 _PROXIMAL_VEIN_TEXT = ("iliac", "femoral", "popliteal", "iliofemoral", "femoropopliteal",
@@ -38,38 +37,6 @@ def _dvt_level_from_text(text: str) -> VeinLevel:
             if clinical_text.affirmed(clause, _DISTAL_VEIN_TEXT):
                 level = VeinLevel.DISTAL
     return level
-
-
-def coded_dvt_level(codes: Iterable[tuple[str, str]]) -> VeinLevel:
-    """The level an ICD-10-CM DVT code states (I82.41x-I82.43x, I82.4Yx, I80.1x, I80.21/22x
-    proximal; I82.44x-I82.46x, I82.4Zx, I80.23-25x distal); the most proximal of several."""
-    level = VeinLevel.UNKNOWN
-    for system, code in codes:
-        if system != ICD10CM:
-            continue
-        if code.startswith(condition_vs.DVT_PROXIMAL_PREFIXES):
-            return VeinLevel.PROXIMAL
-        if code.startswith(condition_vs.DVT_DISTAL_PREFIXES):
-            level = VeinLevel.DISTAL
-    return level
-
-
-def site_dvt_level(site_text: str) -> VeinLevel:
-    """The level a thrombosed site names (bodySite text of a positive finding): proximal when
-    any vein at or above the popliteal is named, distal when only calf veins are."""
-    if clinical_text.has_any(site_text, _PROXIMAL_VEIN_TEXT):
-        return VeinLevel.PROXIMAL
-    if clinical_text.has_any(site_text, _DISTAL_VEIN_TEXT):
-        return VeinLevel.DISTAL
-    return VeinLevel.UNKNOWN
-
-
-def most_proximal(*levels: VeinLevel) -> VeinLevel:
-    if VeinLevel.PROXIMAL in levels:
-        return VeinLevel.PROXIMAL
-    if VeinLevel.DISTAL in levels:
-        return VeinLevel.DISTAL
-    return VeinLevel.UNKNOWN
 
 
 def _side_waveform(text: str, side: Side) -> Waveform | None:

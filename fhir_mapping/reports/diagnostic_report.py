@@ -25,6 +25,7 @@ from cds_hooks.guideline.findings import (
 )
 
 from .. import text as clinical_text
+from ..dvt_level import coded_dvt_level, with_level
 from ..fhir_types import LOINC, as_list, code_set, codings, concept_text, first_when, get, ref_of
 from ..laterality import side_from
 from ..report_text import (
@@ -45,8 +46,6 @@ from .conclusions import (
     _per_side_results,
     _side_waveform,
     _text_side,
-    coded_dvt_level,
-    most_proximal,
 )
 from .masses import _masses, _reports_pelvic_mass
 from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
@@ -103,7 +102,13 @@ def _html_text(html: str) -> str:
 
 
 def convert_report(model: Any) -> list[Finding]:
-    """Findings of one validated DiagnosticReport model."""
+    """Findings of one validated DiagnosticReport model; a positive duplex carries the level
+    its conclusion code states (ICD-10-CM DVT code)."""
+    level = coded_dvt_level(code_set(get(model, "conclusionCode")))
+    return with_level(_report_findings(model), level)
+
+
+def _report_findings(model: Any) -> list[Finding]:
     status = get(model, "status")
     if status not in _USABLE_STATUS:
         return []
@@ -143,13 +148,6 @@ def convert_report(model: Any) -> list[Finding]:
         condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
     )
 
-    # The thrombus level a positive study states: its conclusion code, else its text.
-    study_level = (
-        most_proximal(coded_dvt_level(conclusion_codes), _dvt_level_from_text(text))
-        if modality is Modality.DUPLEX
-        else VeinLevel.UNKNOWN
-    )
-
     def study(study_side: Side, study_result: Result, split: bool = False) -> ImagingStudy:
         return ImagingStudy(
             modality=modality,
@@ -162,7 +160,6 @@ def convert_report(model: Any) -> list[Finding]:
             when=when,
             source=source,
             mass_reported=mass_reported,
-            level=study_level if study_result is Result.POSITIVE else VeinLevel.UNKNOWN,
         )
 
     found: list[Finding] = []
