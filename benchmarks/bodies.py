@@ -87,9 +87,7 @@ def body(request: dict[str, Any]) -> bytes:
 
 
 def patient_view(size: int, filler: list[dict[str, Any]]) -> dict[str, Any]:
-    return padded_request(
-        PATIENT_VIEW_SCENARIO, service_catalog.PATHWAY_SERVICE_ID, size, filler
-    )
+    return padded_request(PATIENT_VIEW_SCENARIO, service_catalog.PATHWAY_SERVICE_ID, size, filler)
 
 
 def order_sign(size: int, filler: list[dict[str, Any]]) -> dict[str, Any]:

@@ -260,8 +260,11 @@ def memory_of(pid: int) -> dict[str, float]:
         out["USS"] = private / 1024
     except OSError:
         pass
-    return {"rss_mib": round(out.get("VmRSS", 0), 1), "peak_rss_mib": round(out.get("VmHWM", 0), 1),
-            "uss_mib": round(out.get("USS", 0), 1)}
+    return {
+        "rss_mib": round(out.get("VmRSS", 0), 1),
+        "peak_rss_mib": round(out.get("VmHWM", 0), 1),
+        "uss_mib": round(out.get("USS", 0), 1),
+    }
 
 
 def workers_memory(server: Server) -> list[dict[str, float]]:
@@ -320,9 +323,7 @@ def machine() -> dict[str, Any]:
 
 def targets(results: list[CaseResult], cold: dict[str, Any], idle: list[dict[str, float]]):
     def case(label: str, concurrency: int) -> CaseResult | None:
-        return next(
-            (r for r in results if r.label == label and r.concurrency == concurrency), None
-        )
+        return next((r for r in results if r.label == label and r.concurrency == concurrency), None)
 
     checks: list[tuple[str, bool | None, str]] = []
 
@@ -472,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name} workers: idle RSS "
             + ", ".join(f"{w['rss_mib']:.0f}" for w in before)
-            + " MiB (USS " + ", ".join(f"{w['uss_mib']:.0f}" for w in before) + ")"
+            + " MiB (USS "
+            + ", ".join(f"{w['uss_mib']:.0f}" for w in before)
+            + ")"
             + "; after load peak RSS "
             + ", ".join(f"{w['peak_rss_mib']:.0f}" for w in after)
             + " MiB"

@@ -1,6 +1,6 @@
 """cProfile of service calls through the WSGI app (no sockets): where a call's time goes.
 
-    .venv/bin/python benchmarks/profile_call.py --resources 200 --calls 50 [--sort tottime]
+.venv/bin/python benchmarks/profile_call.py --resources 200 --calls 50 [--sort tottime]
 """
 
 from __future__ import annotations
