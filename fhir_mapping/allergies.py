@@ -11,17 +11,9 @@ from typing import Any
 
 from cds_hooks.guideline.findings import Concept, Diagnosis, Source
 
-from .conditions import condition_status
-from .fhir_types import (
-    RXNORM,
-    as_list,
-    codings,
-    concept_text,
-    first_when,
-    get,
-    ref_of,
-    validate,
-)
+from .conditions.status import condition_status
+from .fhir_types import RXNORM, as_list, codings, concept_text, first_when, get, ref_of
+from .fhir_validation import validate
 from .terminology.medications import BY_RXNORM, HEPARINS, drugs_in_text, names_lmwh_class
 
 _HEPARIN_RXNORM = frozenset(code for code, drug in BY_RXNORM.items() if drug.ingredient in HEPARINS)

@@ -8,7 +8,8 @@ from typing import Any
 
 from cds_hooks.guideline.findings import Patient
 
-from .fhir_types import get, parse_when, ref_of, validate
+from .fhir_types import get, parse_when, ref_of
+from .fhir_validation import validate
 
 _SEXES = frozenset({"male", "female", "other", "unknown"})
 

@@ -13,7 +13,7 @@ from typing import Any
 from cds_hooks.guideline.findings import Concept, Diagnosis, IliacStent, Side, Source
 
 from . import text as clinical_text
-from .conditions import names_iliac_vein
+from .conditions.stents import names_iliac_vein
 from .fhir_types import (
     ICD10PCS,
     as_list,
@@ -25,8 +25,8 @@ from .fhir_types import (
     notes_text,
     ref_of,
     typed_reference,
-    validate,
 )
+from .fhir_validation import validate
 from .laterality import side_from
 from .terminology import procedures as vs
 

@@ -4,16 +4,18 @@ Cost matters (a 10,000-resource record must cost little more than its JSON parse
 resource first passes its converter's cheap `relevant()` check on raw JSON, and only relevant
 resources are validated with fhir.resources and converted. Lab/vital readings superseded by a
 much newer reading of the same code are not validated at all (`SUPERSEDED_MARGIN`), and
-validation leaves out the elements no converter reads (`fhir_types.UNREAD_ELEMENTS`). A
+validation leaves out the elements no converter reads (`fhir_validation.UNREAD_ELEMENTS`). A
 DiagnosticReport is read together with the Observations its `result` references. A resource
 that fails anywhere is skipped and logged by type and id, never raised to the caller.
+
+A record's entries (Bundles opened, which patient a resource names) are in `record_entries`;
+the linking of a DiagnosticReport to its result Observations is in `report_results`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -22,10 +24,11 @@ from cds_hooks.guideline import findings as f
 
 from . import allergies, conditions, medications, observations, patient, procedures, reports
 from .fhir_types import first_when
+from .record_entries import Raw, _key, _medication_index, _names_other_patient, flatten
+from .report_results import _link_report_results
 
 logger = logging.getLogger(__name__)
 
-Raw = Mapping[str, Any]
 
 # Finding type -> PatientRecord field.
 _FIELD_OF: dict[type, str] = {
@@ -54,184 +57,6 @@ _CONVERTERS: dict[str, ModuleType] = {
 }
 # These converters run `relevant()` inside `convert()`: a second call is wasted on every resource.
 _SELF_FILTERING: frozenset[ModuleType] = frozenset({observations, reports})
-
-# Where a resource names its patient.
-_SUBJECT_KEYS = ("subject", "patient")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    resource: Raw
-    full_url: str = ""
-
-
-def flatten(resources: Iterable[Raw] | Raw) -> Iterator[_Entry]:
-    """Every resource, with Bundles (also nested ones) opened; non-objects are dropped."""
-    if isinstance(resources, Mapping):
-        resources = [resources]
-    for resource in resources:
-        if not isinstance(resource, Mapping):
-            continue
-        if resource.get("resourceType") == "Bundle":
-            for entry in resource.get("entry") or ():
-                if not isinstance(entry, Mapping):
-                    continue
-                inner = entry.get("resource")
-                if not isinstance(inner, Mapping):
-                    continue
-                if inner.get("resourceType") == "Bundle":
-                    yield from flatten([inner])
-                else:
-                    yield _Entry(inner, str(entry.get("fullUrl") or ""))
-        else:
-            yield _Entry(resource)
-
-
-def _key(resource: Raw) -> str | None:
-    rid = resource.get("id")
-    return f"{resource.get('resourceType')}/{rid}" if rid else None
-
-
-def _patient_id_of(reference: str, aliases: Mapping[str, str]) -> str | None:
-    """The Patient id a reference names, or None when it names no identifiable Patient.
-
-    Handles "Patient/1", absolute and versioned URLs, and `urn:uuid:` references (resolved via
-    the Bundle's fullUrls, else the uuid itself, as Synthea uses the Patient id as its uuid).
-    Conditional references ("Patient?identifier=...") cannot be resolved and name nobody.
-    """
-    if not reference or "?" in reference:
-        return None
-    if reference in aliases:
-        return aliases[reference]
-    if reference.startswith("urn:uuid:"):
-        return reference.removeprefix("urn:uuid:")
-    parts = reference.rstrip("/").split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    if len(parts) >= 2 and parts[-2] == "Patient":
-        return parts[-1]
-    return None
-
-
-def _names_other_patient(resource: Raw, patient_id: str, aliases: Mapping[str, str]) -> bool:
-    for key in _SUBJECT_KEYS:
-        ref = resource.get(key)
-        if not isinstance(ref, Mapping):
-            continue
-        reference = ref.get("reference")
-        if reference == f"Patient/{patient_id}":
-            continue  # the common case, without parsing
-        named = _patient_id_of(str(reference or ""), aliases)
-        if named is not None and named != patient_id:
-            return True
-    return False
-
-
-def _medication_index(entries: list[_Entry]) -> dict[str, Raw]:
-    """References under which each Medication resource can be named."""
-    index: dict[str, Raw] = {}
-    for entry in entries:
-        resource = entry.resource
-        if resource.get("resourceType") != "Medication":
-            continue
-        key = _key(resource)
-        if key:
-            index[key] = resource
-        if entry.full_url:
-            index[entry.full_url] = resource
-            tail = "/".join(entry.full_url.rstrip("/").split("/")[-2:])
-            index.setdefault(tail, resource)
-    return index
-
-
-_REPORT_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "issued")
-_OBSERVATION_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "effectiveInstant",
-                          "effectiveTiming", "issued")
-
-
-def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
-    """DiagnosticReports with the Observations their `result` references, as EHRs send them.
-
-    Epic and Oracle Health often put a report's impression in a result Observation's
-    `valueString` rather than in `conclusion`, and an IVUS report's measurements in result
-    Observations that carry no date of their own. The impression text is appended to the
-    report's conclusion, and an undated result Observation takes the report's date. Copies
-    are made; the caller's resources are never changed.
-    """
-    observations: dict[str, int] = {}
-    for index, entry in enumerate(entries):
-        if entry.resource.get("resourceType") != "Observation":
-            continue
-        key = _key(entry.resource)
-        if key:
-            observations[key] = index
-        if entry.full_url:
-            observations[entry.full_url] = index
-    if not observations:
-        return entries
-    linked = list(entries)
-    for position, entry in enumerate(entries):
-        report = entry.resource
-        results = report.get("result")
-        if report.get("resourceType") != "DiagnosticReport" or not isinstance(results, list):
-            continue
-        # Lab panels (most reports) only lend their date; only imaging reports read the text.
-        wants_text = reports.relevant(report)
-        texts: list[str] = []
-        when = {k: report[k] for k in _REPORT_WHEN_KEYS if k in report}
-        for ref in results:
-            target = str(ref.get("reference") or "") if isinstance(ref, Mapping) else ""
-            index = observations.get(target)
-            if index is None and target.count("/") > 1:
-                index = observations.get("/".join(target.rstrip("/").split("/")[-2:]))
-            if index is None:
-                continue
-            observation = linked[index].resource
-            line = _result_line(observation) if wants_text else ""
-            if line:
-                texts.append(line)
-            if when and not any(k in observation for k in _OBSERVATION_WHEN_KEYS):
-                linked[index] = _Entry({**observation, **when}, linked[index].full_url)
-        if texts:
-            conclusion = report.get("conclusion")
-            parts = [conclusion] if isinstance(conclusion, str) and conclusion else []
-            linked[position] = _Entry({**report, "conclusion": ".\n".join([*parts, *texts])},
-                                      entry.full_url)
-    return linked
-
-
-_LOCAL_SYSTEM = "urn:iliac-cds:observation"
-_MAX_RESULT_LINE = 2000
-
-
-def _result_line(observation: Raw) -> str:
-    """A result Observation as a report line: "Percent diameter stenosis: 72 %".
-
-    Epic/Cerner IVUS and duplex reports carry their measurements and impressions as result
-    Observations with local codes; as text they are read like the report's own. Observations
-    with this project's local codes map by themselves and are left out (no double count).
-    """
-    code = observation.get("code")
-    if not isinstance(code, Mapping):
-        return ""
-    coding = [c for c in code.get("coding") or () if isinstance(c, Mapping)]
-    if any(c.get("system") == _LOCAL_SYSTEM for c in coding):
-        return ""
-    name = code.get("text") or next((c.get("display") for c in coding if c.get("display")), "")
-    value: Any = observation.get("valueString")
-    quantity = observation.get("valueQuantity")
-    concept = observation.get("valueCodeableConcept")
-    if not value and isinstance(quantity, Mapping) and quantity.get("value") is not None:
-        unit = quantity.get("unit") or quantity.get("code") or ""
-        value = f"{quantity.get('comparator') or ''}{quantity['value']} {unit}".strip()
-    if not value and isinstance(concept, Mapping):
-        value = concept.get("text") or next(
-            (c.get("display") for c in concept.get("coding") or ()
-             if isinstance(c, Mapping) and c.get("display")), "")
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
-        return ""
-    line = f"{name}: {value}" if isinstance(name, str) and name else str(value)
-    return line.strip()[:_MAX_RESULT_LINE]
 
 
 # A lab or vital sign this much older than the newest reading of the same LOINC code is

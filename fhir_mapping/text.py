@@ -9,6 +9,8 @@ these few regular expressions.
 Uncertainty ("cannot be ruled out", "possible", "?") is a third state: a phrase in an uncertain
 scope is neither affirmed nor negated, so a hedged report never turns into a positive or a
 negative result.
+
+The trigger phrase lists are in `negation_triggers`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import lru_cache
+
+from .negation_triggers import (
+    _POST_NEGATION,
+    _POST_UNCERTAIN,
+    _PRE_NEGATION,
+    _PRE_UNCERTAIN,
+    _PSEUDO_NEGATION,
+    _TERMINATORS,
+)
 
 __all__ = [
     "Assertion",
@@ -37,190 +48,6 @@ class Assertion(StrEnum):
     UNCERTAIN = "uncertain"
     ABSENT = "absent"  # the phrase does not occur
 
-
-# Longest first is not needed: all triggers are matched and their scopes unioned.
-_PRE_NEGATION = (
-    "no",
-    "no evidence of",
-    "no evidence for",
-    "no sign of",
-    "no signs of",
-    "no findings of",
-    "no radiographic evidence of",
-    "no sonographic evidence of",
-    "without",
-    "without evidence of",
-    "negative for",
-    "absence of",
-    "absent",
-    "free of",
-    "ruled out",
-    "rules out",
-    "not",
-    "never",
-    "denies",
-    "denied",
-    "denying",
-    "nor",
-    "neither",
-    "resolution of",
-    "resolved",
-    "negative",
-    "cannot see",
-    "fails to reveal",
-    "failed to reveal",
-    "exclude",
-    "not demonstrate",
-    "does not",
-    "did not",
-    "doesn't",
-    "didn't",
-    "isn't",
-    "wasn't",
-    "aren't",
-    "weren't",
-    "unremarkable for",
-)
-
-_POST_NEGATION = (
-    "was ruled out",
-    "were ruled out",
-    "is ruled out",
-    "are ruled out",
-    "has been ruled out",
-    "have been ruled out",
-    "ruled out",
-    "excluded",
-    "was excluded",
-    "is excluded",
-    "has been excluded",
-    "is not seen",
-    "are not seen",
-    "was not seen",
-    "were not seen",
-    "not seen",
-    "not identified",
-    "not demonstrated",
-    "not detected",
-    "not present",
-    "not visualized",
-    "not visualised",
-    "not evident",
-    "not found",
-    "is absent",
-    "are absent",
-    "was absent",
-    "were absent",
-    "absent",
-    "negative",
-    "unlikely",
-    "resolved",
-    "has resolved",
-    "have resolved",
-    "free",
-    "none",
-    "none seen",
-    "none identified",
-)
-
-# Phrases that look like a trigger but do not negate what follows them.
-_PSEUDO_NEGATION = (
-    "no change",
-    "no significant change",
-    "no interval change",
-    "no increase",
-    "no decrease",
-    "no further",
-    "not only",
-    "not necessarily",
-    "not certain if",
-    "not certain whether",
-    "gram negative",
-    "without difficulty",
-    "not extend",
-    "not ruled out",
-    "not been ruled out",
-    "not excluded",
-    "not been excluded",
-    "not be ruled out",
-    "not be excluded",
-    "no longer",
-)
-
-_PRE_UNCERTAIN = (
-    "possible",
-    "possibly",
-    "probable",
-    "probably",
-    "questionable",
-    "suspicious for",
-    "suspected",
-    "suspect",
-    "concern for",
-    "concerning for",
-    "may represent",
-    "may be",
-    "might be",
-    "cannot rule out",
-    "can not rule out",
-    "cannot exclude",
-    "can not exclude",
-    "could not rule out",
-    "could not exclude",
-    "differential includes",
-    "rule out",
-    "r/o",
-    "evaluate for",
-    "evaluation for",
-    "to exclude",
-    "?",
-)
-
-_POST_UNCERTAIN = (
-    "cannot be ruled out",
-    "can not be ruled out",
-    "could not be ruled out",
-    "cannot be excluded",
-    "can not be excluded",
-    "could not be excluded",
-    "not ruled out",
-    "not been ruled out",
-    "not excluded",
-    "not been excluded",
-    "is possible",
-    "is suspected",
-    "not certain",
-    "?",
-)
-
-# Words that end a scope inside a sentence (NegEx termination terms).
-_TERMINATORS = (
-    "but",
-    "however",
-    "although",
-    "though",
-    "yet",
-    "except",
-    "apart from",
-    "aside from",
-    "which",
-    "whereas",
-    "while",
-    "nevertheless",
-    "nonetheless",
-    "still",
-    "secondary to",
-    "due to",
-    "there is",
-    "there are",
-    "there was",
-    "there were",
-    "demonstrates",
-    "shows",
-    "showed",
-    "reveals",
-    "revealed",
-)
 
 # Sentence ends: ".", "!", ";" and line breaks; a dot between digits ("1.4 cm") or in "vs." /
 # "e.g." is not a sentence end. A colon is not one either: "DVT: negative" is one statement.

@@ -10,6 +10,7 @@ import pytest
 from cds_hooks.guideline.findings import Dose, DrugClass, Medication, MedicationKind
 from fhir_mapping import medications
 from fhir_mapping.medications import medication_findings
+from fhir_mapping.medications.dose_text import product_strength
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
@@ -365,7 +366,7 @@ def test_invalid_resource_is_skipped() -> None:
     ],
 )
 def test_product_strength(name: str, expected: tuple[float, str] | None) -> None:
-    assert medications.product_strength(name) == expected
+    assert product_strength(name) == expected
 
 
 def test_product_units_times_strength() -> None:

@@ -26,6 +26,7 @@ from cds_hooks.guideline.findings import (
     Waveform,
 )
 from fhir_mapping import observations
+from fhir_mapping.observations.swelling import edema_impact
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -417,7 +418,7 @@ def test_swelling_note_carries_impact() -> None:
     ],
 )
 def test_edema_impact_text(text: str, impact: Impact | None) -> None:
-    assert observations.edema_impact(text) is impact
+    assert edema_impact(text) is impact
 
 
 # ---------------------------------------------------------------- IVUS and Doppler (local codes)

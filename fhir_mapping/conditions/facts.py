@@ -1,0 +1,111 @@
+"""What every Condition rule reads, computed once per Condition, and the readings several
+clinical kinds share (the Diagnosis built from it, a pelvic site, leg words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cds_hooks.guideline.findings import Concept, Diagnosis, Side, Source
+
+from .. import text as clinical_text
+from ..fhir_types import (
+    as_list,
+    code_set,
+    codings,
+    concept_text,
+    first_when,
+    get,
+    notes_text,
+    ref_of,
+    typed_reference,
+)
+from ..laterality import side_from
+from ..terminology import ValueSet
+from ..terminology import conditions as vs
+from .status import ConditionStatus, condition_status
+
+_LEG_WORDS = re.compile(
+    r"\b(legs?|lower (limbs?|extremit(y|ies))|thighs?|calf|calves|ankles?|feet|foot|lle|rle|ble)\b"
+)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What every rule of one Condition reads, computed once."""
+
+    codes: frozenset[tuple[str, str]]
+    code_text: str  # code text + displays
+    site_text: str  # bodySite text + displays
+    site_codes: frozenset[tuple[str, str]]
+    note: str
+    body_sites: Any
+    status: ConditionStatus
+    onset: datetime | None
+    recorded: datetime | None
+    encounter: str | None
+    source: Source
+    own_text: str = ""  # the record's own code.text (not the code system displays)
+
+    @property
+    def all_text(self) -> str:
+        return f"{self.code_text} {self.site_text} {self.note}"
+
+    def side(self) -> Side:
+        return side_from(self.codes, self.body_sites, self.code_text)
+
+    def matching_codes(self, value_set: ValueSet) -> list[tuple[str, str]]:
+        return value_set.matching(self.codes)
+
+
+def _facts(model: Any) -> _Facts:
+    code = get(model, "code")
+    body_sites = as_list(get(model, "bodySite"))
+    code_text = concept_text(code)
+    display = (get(code, "text") or next((d for _, _, d in codings(code) if d), "")) or ""
+    return _Facts(
+        codes=frozenset(code_set(code)),
+        code_text=code_text,
+        site_text=concept_text(body_sites),
+        site_codes=frozenset(code_set(body_sites)),
+        note=notes_text(model),
+        body_sites=body_sites,
+        status=condition_status(model),
+        onset=first_when(model, "onsetDateTime", "onsetPeriod"),
+        recorded=first_when(model, "recordedDate"),
+        encounter=typed_reference(get(model, "encounter"), "Encounter"),
+        source=Source(refs=(ref_of(model),), display=str(display)),
+        own_text=str(get(code, "text") or ""),
+    )
+
+
+def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
+    extra.setdefault("side", facts.side())
+    return Diagnosis(
+        concept=concept,
+        active=facts.status.active,
+        suspected=facts.status.suspected,
+        onset=facts.onset,
+        recorded=facts.recorded,
+        encounter=facts.encounter,
+        site_text=facts.site_text or facts.code_text,
+        source=facts.source,
+        **extra,
+    )
+
+
+def _has(text: str, phrases: tuple[str, ...]) -> bool:
+    return clinical_text.has_any(text, phrases)
+
+
+def _pelvic_site(facts: _Facts) -> bool:
+    """A pelvic/iliac/inguinal/retroperitoneal/nodal site in bodySite, code text or note
+    ("no pelvic involvement" does not count)."""
+    text = f"{facts.site_text}. {facts.code_text}. {facts.note}".lower()
+    # R19.00's own display ("Intra-abdominal and pelvic swelling, mass and lump, unspecified
+    # site") names the pelvis for every R19.00: only the record's own text or site may.
+    text = text.replace("intra-abdominal and pelvic swelling", "")
+    return clinical_text.affirmed(text, vs.PELVIC_SITE_TEXT)

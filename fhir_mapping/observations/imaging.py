@@ -1,0 +1,66 @@
+"""Imaging results recorded as an Observation (venous duplex, CT / MR venography) ->
+ImagingStudy.
+"""
+
+from __future__ import annotations
+
+from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side
+
+from .. import report_text
+from ..fhir_types import LOINC, SNOMED, code_set, get
+from ..terminology import imaging as imaging_vs
+from ..terminology import observations as vs
+from .facts import Finding, _Obs
+
+# ---------------------------------------------------------------- imaging as Observation
+
+
+def _imaging(obs: _Obs) -> list[Finding]:
+    loinc = {code for system, code in obs.codes if system == LOINC}
+    modality = Modality.DUPLEX
+    if loinc & imaging_vs.MR_VENOGRAPHY_LOINC:
+        modality = Modality.MR_VENOGRAPHY
+    elif obs.codes & {(SNOMED, c) for c in imaging_vs.CT_VENOGRAPHY_SNOMED}:
+        modality = Modality.CT_VENOGRAPHY
+    result = _observation_result(obs)
+    sides = imaging_vs.DUPLEX_SIDE_LOINC
+    side = next((sides[c] for c in sorted(loinc) if c in sides), Side.UNKNOWN)
+    if side is Side.UNKNOWN:
+        side = obs.side()
+    text = f"{obs.value_text} {obs.note}"
+    complete = not (loinc & imaging_vs.INCOMPLETE_DUPLEX_LOINC) and not report_text.incomplete_text(
+        text
+    )
+    return [
+        ImagingStudy(
+            modality=modality,
+            side=side,
+            result=result,
+            complete=complete,
+            cfv_waveform=report_text.waveform_from_text(text),
+            compression_side=report_text.compression_side_from_text(text, side),
+            preliminary=obs.preliminary,
+            when=obs.when,
+            source=obs.source,
+        )
+    ]
+
+
+def _observation_result(obs: _Obs) -> Result:
+    if get(obs.model, "dataAbsentReason") is not None:
+        return Result.UNKNOWN
+    answer = code_set(get(obs.model, "valueCodeableConcept"))
+    snomed = {code for system, code in answer if system == SNOMED}
+    if snomed & imaging_vs.POSITIVE_CONCLUSIONS:
+        return Result.POSITIVE
+    if snomed & imaging_vs.NEGATIVE_CONCLUSIONS:
+        return Result.NEGATIVE
+    interpretation = {code.upper() for _, code in code_set(get(obs.model, "interpretation"))}
+    if interpretation & vs.POSITIVE_INTERPRETATION:
+        return Result.POSITIVE
+    if interpretation & vs.NEGATIVE_INTERPRETATION:
+        return Result.NEGATIVE
+    value_boolean = get(obs.model, "valueBoolean")
+    if isinstance(value_boolean, bool):
+        return Result.POSITIVE if value_boolean else Result.NEGATIVE
+    return report_text.result_from_text(f"{obs.value_text} {obs.note}")

@@ -1,0 +1,82 @@
+"""DiagnosticReport and ImagingStudy -> imaging findings, read from codes, then report text.
+
+A DiagnosticReport of a venous duplex, CT/MR venography, contrast CT/MRI of the pelvis or a
+venography/IVUS procedure becomes an `ImagingStudy` (result, completeness, CFV waveform,
+compression); its text may also carry IVUS measurements (`IvusStenosis`, `ReferenceDiameter`,
+`LesionBehavior`) and, for cross-sectional imaging, the nature of a mass
+(`MassCharacterization`). An ImagingStudy resource with DICOM modality IVUS proves that IVUS
+was done, not what it found.
+
+Text is read negation-aware (`fhir_mapping.text`): a hedged statement ("cannot exclude DVT")
+is neither positive nor negative, and no statement never defaults to a result.
+
+This module holds the entry points (cheap relevance, convert); `study_kind` names the study,
+`diagnostic_report` reads a report, `conclusions` its result / side / level / waveform,
+`masses` a mass's nature, `imaging_study` an IVUS ImagingStudy resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..fhir_types import DICOM, as_list, codings, concept_text
+from ..fhir_validation import validate
+from ..terminology import imaging as vs
+from .diagnostic_report import convert_report
+from .imaging_study import _imaging_study
+from .statuses import _IMAGING_STUDY_EXCLUDED, _USABLE_STATUS, Finding
+from .study_kind import modality_from_text
+
+# Applied to lower-cased text (`concept_text`): no case-insensitive matching needed.
+_RELEVANT_TEXT = re.compile(
+    r"duplex|doppler|venous|venograph|venogram|phlebograph|ivus|intravascular|ctv|mrv"
+    r"|compression ultrasound|dvt|contrast|enhanced|gadolinium|with and without|\bw\s*/?\s*wo?\b"
+)
+
+
+def relevant(resource: Mapping[str, Any]) -> bool:
+    """Cheap check on raw JSON: a usable imaging report or an IVUS ImagingStudy."""
+    rtype = resource.get("resourceType")
+    if rtype == "ImagingStudy":
+        return resource.get("status") not in _IMAGING_STUDY_EXCLUDED and _raw_has_ivus(resource)
+    if rtype != "DiagnosticReport" or resource.get("status") not in _USABLE_STATUS:
+        return False
+    code = resource.get("code")
+    if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in codings(code)):
+        return True
+    return bool(_RELEVANT_TEXT.search(concept_text(code))) and (
+        modality_from_text(concept_text(code)) is not None
+    )
+
+
+def _raw_has_ivus(resource: Mapping[str, Any]) -> bool:
+    modalities = list(as_list(resource.get("modality")))
+    for series in as_list(resource.get("series")):
+        if isinstance(series, Mapping):
+            modalities.append(series.get("modality"))
+    return any(
+        system in (DICOM, "") and value.upper() in vs.DICOM_IVUS
+        for system, value, _ in codings(modalities)
+    )
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """Findings of one raw DiagnosticReport / ImagingStudy; invalid or unusable -> nothing."""
+    if not relevant(resource):
+        return []
+    model = validate(resource)
+    if model is None:
+        return []
+    if resource.get("resourceType") == "ImagingStudy":
+        return _imaging_study(model)
+    return convert_report(model)
+
+
+__all__ = [
+    "convert",
+    "convert_report",
+    "modality_from_text",
+    "relevant",
+]

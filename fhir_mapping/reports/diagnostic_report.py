@@ -1,0 +1,201 @@
+"""One validated DiagnosticReport -> ImagingStudy (result, completeness, waveform,
+compression, per-side results), IVUS measurements, mass nature and phlegmasia; its text from
+the conclusion, conclusion codes and plain-text / HTML presentedForm.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html as htmllib
+import re
+from dataclasses import replace
+from typing import Any
+
+from cds_hooks.guideline.findings import (
+    Concept,
+    Diagnosis,
+    ImagingStudy,
+    IvusStenosis,
+    Modality,
+    Result,
+    Side,
+    Source,
+    VeinLevel,
+)
+
+from .. import text as clinical_text
+from ..fhir_types import LOINC, as_list, code_set, codings, concept_text, first_when, get, ref_of
+from ..laterality import side_from
+from ..report_text import (
+    compression_side_from_text,
+    findings_text,
+    incomplete_text,
+    ivus_findings,
+    result_from_text,
+    waveform_from_text,
+)
+from ..terminology import conditions as condition_vs
+from ..terminology import imaging as vs
+from .conclusions import (
+    _code_side,
+    _coded_compression,
+    _conclusion_result,
+    _dvt_level_from_text,
+    _per_side_results,
+    _side_waveform,
+    _text_side,
+)
+from .masses import _masses, _reports_pelvic_mass
+from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
+from .study_kind import _modality_from_codes, modality_from_text, not_a_leg_or_pelvic_study
+
+_CROSS_SECTIONAL = frozenset(
+    {Modality.CONTRAST_CT_MRI, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY}
+)
+# Report text embedded as presentedForm larger than this is not decoded (cost bound).
+_MAX_PRESENTED_FORM_BYTES = 64_000
+
+
+_IVUS_TEXT = ("ivus", "intravascular ultrasound", "intravascular us")
+
+
+# ---------------------------------------------------------------- DiagnosticReport
+
+
+def _report_text(model: Any) -> str:
+    """Conclusion, conclusion code texts and plain-text presentedForm attachments."""
+    parts = [str(get(model, "conclusion") or ""), concept_text(get(model, "conclusionCode"))]
+    for attachment in as_list(get(model, "presentedForm")):
+        content_type = str(get(attachment, "contentType") or "")
+        data = get(attachment, "data")
+        html = content_type.startswith(("text/html", "application/xhtml"))
+        if not data or not (content_type.startswith("text/plain") or html):
+            continue
+        # The validated model holds decoded bytes; raw JSON holds base64 text.
+        if isinstance(data, bytes):
+            decoded = data
+        else:
+            try:
+                decoded = base64.b64decode(str(data), validate=False)
+            except (binascii.Error, ValueError):
+                continue
+        if len(decoded) > _MAX_PRESENTED_FORM_BYTES:
+            continue
+        text = decoded.decode("utf-8", errors="replace")
+        parts.append(_html_text(text) if html else text)
+    return "\n".join(p for p in parts if p)
+
+
+_HTML_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h\d)\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
+_HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_text(html: str) -> str:
+    """Plain text of an HTML report (Cerner and Epic send text/html presentedForm): block
+    ends become sentence breaks so that "No DVT<br>Left: thrombus" stays two sentences."""
+    text = _HTML_SKIPPED.sub(" ", html)
+    text = _HTML_BLOCK.sub(".\n", text)
+    return htmllib.unescape(_HTML_TAG.sub(" ", text))
+
+
+def convert_report(model: Any) -> list[Finding]:
+    """Findings of one validated DiagnosticReport model."""
+    status = get(model, "status")
+    if status not in _USABLE_STATUS:
+        return []
+    code = get(model, "code")
+    codes = code_set(code)
+    code_text = concept_text(code)
+    modality = _modality_from_codes(codes) or modality_from_text(code_text)
+    if modality is None or not_a_leg_or_pelvic_study(code_text):
+        return []
+    text = findings_text(_report_text(model))
+    conclusion_codes = code_set(get(model, "conclusionCode"))
+    when = first_when(model, *_WHEN_KEYS)
+    display = str(get(code, "text") or next((d for _, _, d in codings(code) if d), modality))
+    source = Source(refs=(ref_of(model),), display=display)
+    preliminary = status in _PRELIMINARY_STATUS
+
+    side = _code_side(codes)
+    if side is Side.UNKNOWN:
+        side = side_from(codes, None, code_text)
+    if side is Side.UNKNOWN:
+        side = _text_side(text)
+
+    result = _conclusion_result(conclusion_codes)
+    if result is None:
+        result = result_from_text(text)
+    complete = True
+    if modality is Modality.DUPLEX:
+        incomplete_coded = any(
+            system == LOINC and c in vs.INCOMPLETE_DUPLEX_LOINC for system, c in codes
+        )
+        complete = not incomplete_coded and not incomplete_text(text)
+    compression = compression_side_from_text(text, side)
+    if compression is None and _coded_compression(conclusion_codes):
+        compression = _text_side(text) if _text_side(text) is not Side.UNKNOWN else side
+    waveform = waveform_from_text(text) if modality is not Modality.CONTRAST_CT_MRI else None
+    mass_reported = modality is Modality.CONTRAST_CT_MRI and (
+        condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
+    )
+
+    def study(study_side: Side, study_result: Result, split: bool = False) -> ImagingStudy:
+        return ImagingStudy(
+            modality=modality,
+            side=study_side,
+            result=study_result,
+            complete=complete,
+            cfv_waveform=_side_waveform(text, study_side) if split and waveform else waveform,
+            compression_side=compression,
+            preliminary=preliminary,
+            when=when,
+            source=source,
+            mass_reported=mass_reported,
+        )
+
+    found: list[Finding] = []
+    per_side = _per_side_results(text, side, result) if result is not Result.UNKNOWN else None
+    if per_side:
+        found.extend(study(s, r, split=True) for s, r in per_side.items())
+    else:
+        found.append(study(side, result))
+
+    all_text = f"{code_text} {text}"
+    if modality is Modality.VENOGRAPHY_IVUS or clinical_text.has_any(all_text, _IVUS_TEXT):
+        found.extend(
+            replace(f, preliminary=True) if preliminary and isinstance(f, IvusStenosis) else f
+            for f in ivus_findings(text, side, when, source,
+                                   ivus=clinical_text.has_any(all_text, _IVUS_TEXT))
+        )
+    if modality in _CROSS_SECTIONAL:
+        found.extend(_masses(conclusion_codes, side, when, source))
+        # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
+        # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
+        if condition_vs.PELVIC_MASS.matches(conclusion_codes):
+            found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
+                                   source=source))
+    # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
+    # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
+    # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
+    level = _dvt_level_from_text(text) if modality is Modality.DUPLEX else VeinLevel.UNKNOWN
+    if level is not VeinLevel.UNKNOWN:
+        found.extend(
+            Diagnosis(
+                concept=Concept.DVT,
+                side=s.side,
+                recorded=when,
+                level=level,
+                site_text=level.value,
+                source=source,
+            )
+            for s in found
+            if isinstance(s, ImagingStudy) and s.result is Result.POSITIVE
+        )
+    # Catalog: limb-threatening ischemia includes phlegmasia stated in "a report conclusion".
+    if clinical_text.affirmed(text, condition_vs.LIMB_ISCHEMIA_TEXT):
+        found.append(
+            Diagnosis(concept=Concept.LIMB_ISCHEMIA, side=side, recorded=when, source=source)
+        )
+    return found

@@ -1,0 +1,35 @@
+"""Mass findings of an imaging report: a pelvic mass affirmed in its text, and the mass nature
+of its conclusion codes (MassCharacterization).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from cds_hooks.guideline.findings import MassCharacterization, Side, Source
+
+from .. import text as clinical_text
+from ..fhir_types import SNOMED
+from ..terminology import conditions as condition_vs
+from ..terminology import imaging as vs
+
+_MASS_TEXT = ("mass", "masses", "lymphadenopathy", "adenopathy", "enlarged lymph node",
+              "enlarged lymph nodes")
+
+
+def _reports_pelvic_mass(text: str) -> bool:
+    """Conclusion text affirming a mass/adenopathy at a pelvic/iliac/inguinal site."""
+    return clinical_text.affirmed(text, _MASS_TEXT) and clinical_text.affirmed(
+        text, condition_vs.PELVIC_SITE_TEXT
+    )
+
+
+def _masses(
+    codes: Iterable[tuple[str, str]], side: Side, when: datetime | None, source: Source
+) -> list[MassCharacterization]:
+    natures = dict.fromkeys(
+        vs.MASS_NATURE_CONCLUSIONS[code] for system, code in codes
+        if system == SNOMED and code in vs.MASS_NATURE_CONCLUSIONS
+    )
+    return [MassCharacterization(nature=n, side=side, when=when, source=source) for n in natures]
