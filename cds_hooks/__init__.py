@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from cds_hooks import config, observability, security
-from cds_hooks.http import api, cors, error_handlers, feedback
+from cds_hooks.http import api, cors, error_handlers, feedback, warmup
 from cds_hooks.storage import store
 
 
@@ -30,4 +30,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     error_handlers.init_app(app)
     api.init_app(app)
     feedback.init_app(app)
+    warmup.init_app(app)  # last: the whole path is in place
     return app

@@ -1,0 +1,174 @@
+"""Warm-up at start: one tiny call of each hook through the whole path, before any EHR calls.
+
+The first real call would otherwise pay for what Python does lazily: importing the
+fhir.resources model of each resource type, building value-set tables and regular expressions,
+the first pydantic validation of each model. Measured: about 10x a second call before this. It
+runs once per process (in the gunicorn master with `preload_app`, so every forked worker starts
+warm). It writes nothing: no served-card row, no metric, no log line per call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from cds_hooks import pathway, service_catalog
+from cds_hooks.fetch import prefetch
+from cds_hooks.http.models import CONTEXT_MODELS, CdsRequest, to_json, validate_outgoing
+
+logger = logging.getLogger(__name__)
+
+_PATIENT = "warm-up-patient"
+_done = False
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    entries = [
+        {"resource": {**r, "subject": {"reference": f"Patient/{_PATIENT}"}}} for r in resources
+    ]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def _coding(system: str, code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+
+
+def _prefetch(now: datetime) -> dict[str, Any]:
+    """A made-up record holding one resource of each prefetched type (no real patient)."""
+    day = (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sct, loinc, rxnorm = (
+        "http://snomed.info/sct",
+        "http://loinc.org",
+        "http://www.nlm.nih.gov/research/umls/rxnorm",
+    )
+    active = _coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active")
+    return {
+        "patient": {"resourceType": "Patient", "id": _PATIENT, "gender": "female",
+                    "birthDate": "1980-01-01"},
+        "conditions": _bundle(
+            {"resourceType": "Condition", "id": "c1", "clinicalStatus": active,
+             "code": _coding(sct, "449614009", "Swelling of left lower limb"),
+             "bodySite": [_coding(sct, "32153003", "Structure of left lower limb")],
+             "onsetDateTime": day, "recordedDate": day},
+        ),
+        "observations": _bundle(
+            {"resourceType": "Observation", "id": "o1", "status": "final",
+             "code": _coding(loinc, "777-3", "Platelets [#/volume] in Blood"),
+             "valueQuantity": {"value": 250, "unit": "10*3/uL",
+                               "system": "http://unitsofmeasure.org", "code": "10*3/uL"},
+             "effectiveDateTime": day},
+        ),
+        "reports": _bundle(
+            {"resourceType": "DiagnosticReport", "id": "r1", "status": "final",
+             "code": _coding(loinc, "24627-2", "CT Chest"), "effectiveDateTime": day,
+             "conclusion": "No pelvic mass. No evidence of deep vein thrombosis."},
+        ),
+        "medicationRequests": _bundle(
+            {"resourceType": "MedicationRequest", "id": "m1", "status": "active",
+             "intent": "order", "authoredOn": day,
+             "medicationCodeableConcept": _coding(rxnorm, "197361", "amlodipine 5 MG Oral Tablet")},
+        ),
+        "medicationStatements": _bundle(
+            {"resourceType": "MedicationStatement", "id": "m2", "status": "active",
+             "medicationCodeableConcept": _coding(rxnorm, "310965", "ibuprofen 200 MG Tablet")},
+        ),
+        "medicationAdministrations": _bundle(
+            {"resourceType": "MedicationAdministration", "id": "m3", "status": "completed",
+             "effectiveDateTime": day,
+             "medicationCodeableConcept": _coding(rxnorm, "313782", "acetaminophen 325 MG")},
+        ),
+        "procedures": _bundle(
+            {"resourceType": "Procedure", "id": "p1", "status": "completed",
+             "code": _coding(sct, "73761001", "Colonoscopy"), "performedDateTime": day},
+        ),
+        "devices": {"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [
+            {"resource": {"resourceType": "Device", "id": "d1", "status": "active",
+                          "patient": {"reference": f"Patient/{_PATIENT}"},
+                          "type": _coding(sct, "14106009", "Cardiac pacemaker")}}]},
+        "allergies": {"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [
+            {"resource": {"resourceType": "AllergyIntolerance", "id": "a1",
+                          "patient": {"reference": f"Patient/{_PATIENT}"},
+                          "code": _coding(sct, "91936005", "Allergy to penicillin")}}]},
+        "imagingStudies": _bundle(
+            {"resourceType": "ImagingStudy", "id": "i1", "status": "available", "started": day,
+             "modality": [{"system": "http://dicom.nema.org/resources/ontology/DCM",
+                           "code": "US"}]},
+        ),
+    }  # fmt: skip
+
+
+def _draft_orders() -> dict[str, Any]:
+    mm = {"unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}
+    sct = "http://snomed.info/sct"
+    return {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "DeviceRequest", "id": "w1", "status": "draft",
+                      "intent": "order", "subject": {"reference": f"Patient/{_PATIENT}"},
+                      "codeCodeableConcept": {"text": "Iliac venous stent, left common iliac vein"},
+                      "parameter": [
+                          {"code": _coding(sct, "81827009", "Diameter"),
+                           "valueQuantity": {"value": 16, **mm}},
+                          {"code": _coding(sct, "410668003", "Length"),
+                           "valueQuantity": {"value": 90, **mm}}]}},
+        {"resource": {"resourceType": "MedicationRequest", "id": "w2", "status": "draft",
+                      "intent": "order", "subject": {"reference": f"Patient/{_PATIENT}"},
+                      "medicationCodeableConcept": _coding(
+                          "http://www.nlm.nih.gov/research/umls/rxnorm", "854235",
+                          "enoxaparin sodium 100 MG/ML Injectable Solution")}},
+        {"resource": {"resourceType": "ServiceRequest", "id": "w3", "status": "draft",
+                      "intent": "order", "subject": {"reference": f"Patient/{_PATIENT}"},
+                      "code": {"text": "Intravascular ultrasound of left iliac vein"}}},
+    ]}  # fmt: skip
+
+
+def calls(now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """(service id, hook request) of each service, on the made-up record."""
+    base = {"userId": "Practitioner/warm-up", "patientId": _PATIENT}
+    out: list[tuple[str, dict[str, Any]]] = []
+    for service in service_catalog.SERVICES:
+        context: dict[str, Any] = dict(base)
+        if service.hook != "patient-view":
+            context["draftOrders"] = _draft_orders()
+        if service.hook == "order-select":
+            context["selections"] = ["DeviceRequest/w1"]
+        request = {"hook": service.hook, "hookInstance": "warm-up", "context": context,
+                   "prefetch": _prefetch(now)}  # fmt: skip
+        out.append((service.id, request))
+    return out
+
+
+def run_call(app: Flask, service_id: str, body: dict[str, Any], now: datetime) -> int:
+    """One call through request models, prefetch, pathway and response model; the card count."""
+    service = service_catalog.get_service(service_id)
+    assert service is not None
+    raw = json.loads(json.dumps(body))  # the parser too
+    cds_request = CdsRequest.model_validate(raw)
+    context = CONTEXT_MODELS[service.hook].model_validate(cds_request.context)
+    context_dict = context.model_dump(exclude_none=True)
+    data = prefetch.resolve(app, service, cds_request, context_dict)
+    cards = pathway.run_service(service.id, context_dict, data, as_of=now, config=app.config)
+    payload = to_json(validate_outgoing({"cards": cards}))
+    app.json.dumps(payload)
+    return len(payload["cards"])
+
+
+def init_app(app: Flask) -> None:
+    """Warm the process up once (the first app of a process; later apps find it warm)."""
+    global _done
+    if _done:
+        return
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    try:
+        with app.app_context():
+            for service_id, body in calls(now):
+                run_call(app, service_id, body, now)
+    except Exception as exc:  # noqa: BLE001 - a cold first call beats a service that won't start
+        logger.error("warm-up failed (%s); the first calls will be slower", type(exc).__name__)
+        return
+    _done = True
+    logger.debug("warm-up took %.0f ms", (time.perf_counter() - started) * 1000)
