@@ -267,6 +267,16 @@ def memory_of(pid: int) -> dict[str, float]:
     }
 
 
+def wait_for_workers(server: Server, expected: int | None) -> None:
+    """The first 200 may come from the first forked worker; wait for the rest (bounded)."""
+    if expected is None:
+        expected = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
+    deadline = time.perf_counter() + 10
+    while len(server.workers()) < expected and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # let the new workers settle before their memory is read
+
+
 def workers_memory(server: Server) -> list[dict[str, float]]:
     return [memory_of(pid) for pid in server.workers()]
 
@@ -405,12 +415,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one round, a third of requests")
     parser.add_argument("--only", help="run only cases whose label contains this text")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start runs")
+    parser.add_argument(
+        "--workers", type=int, help="override the config's worker count (both servers)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else args.rounds
     scale = 3 if args.quick else 1
 
     info = machine()
+    if args.workers:
+        info["gunicorn_config"] += f", -w {args.workers}"
     print(
         f"machine: {info['cpu']}, {info['cpus']} CPUs, Python {info['python']}; "
         f"load {info['load_average_at_start']}; commit {info['commit']}; "
@@ -434,7 +449,12 @@ def main(argv: list[str] | None = None) -> int:
         cold: dict[str, Any] = {}
         if not args.no_cold:
             cold = cold_start(tmp, payloads["pv", 30], paths["pv"], repeats=1 if args.quick else 3)
-        with serving(SERVICE_APP, tmp) as ours, serving(BASELINE_APP, tmp) as base:
+        with (
+            serving(SERVICE_APP, tmp, args.workers) as ours,
+            serving(BASELINE_APP, tmp, args.workers) as base,
+        ):
+            wait_for_workers(ours, args.workers)
+            wait_for_workers(base, args.workers)
             idle = workers_memory(ours)
             idle_base = workers_memory(base)
             for label, hook, size, concurrency, total in cases:

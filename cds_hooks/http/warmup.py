@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from cds_hooks.http.models import CONTEXT_MODELS, CdsRequest, to_json, validate_
 logger = logging.getLogger(__name__)
 
 _PATIENT = "warm-up-patient"
-_done = False
+_done = 0  # the process id that is warm (a forked child is not, whatever it inherited)
 
 
 def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -237,9 +238,19 @@ def run_call(app: Flask, service_id: str, body: dict[str, Any], now: datetime) -
 
 
 def init_app(app: Flask) -> None:
-    """Warm the process up once (the first app of a process; later apps find it warm)."""
+    """Warm the process up once (the first app of a process; later apps find it warm).
+
+    `app.extensions["cds_warm_up"]` runs it again in a process forked from a warm one (gunicorn
+    `post_worker_init`, gunicorn.conf.py): the imports are shared, but the first call of a fresh
+    fork still paid ~3x a second call in copy-on-write page faults; paying them before the
+    worker accepts keeps them off the first EHR call."""
+    app.extensions["cds_warm_up"] = lambda: warm_up(app)
+    warm_up(app)
+
+
+def warm_up(app: Flask) -> None:
     global _done
-    if _done:
+    if _done == os.getpid():
         return
     started = time.perf_counter()
     now = datetime.now(UTC)
@@ -250,5 +261,5 @@ def init_app(app: Flask) -> None:
     except Exception as exc:  # noqa: BLE001 - a cold first call beats a service that won't start
         logger.error("warm-up failed (%s); the first calls will be slower", type(exc).__name__)
         return
-    _done = True
+    _done = os.getpid()
     logger.debug("warm-up took %.0f ms", (time.perf_counter() - started) * 1000)

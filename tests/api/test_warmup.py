@@ -34,9 +34,9 @@ def test_each_warm_up_call_goes_through_the_whole_path_and_renders_cards(
 def test_the_first_app_of_a_process_warms_up_and_leaves_no_trace(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(warmup, "_done", False)
+    monkeypatch.setattr(warmup, "_done", 0)
     app = create_app({"REQUIRE_JWT": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}"})
-    assert warmup._done
+    assert warmup._done == os.getpid()
     with store.get_engine(app).connect() as connection:
         served = connection.execute(select(func.count()).select_from(store.served_card)).scalar()
     assert served == 0
@@ -57,12 +57,53 @@ def test_a_failing_warm_up_does_not_stop_the_service(
     def broken(*_args: object, **_kwargs: object) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(warmup, "_done", False)
+    monkeypatch.setattr(warmup, "_done", 0)
     monkeypatch.setattr(warmup, "run_call", broken)
     app = create_app({"REQUIRE_JWT": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}"})
     assert not warmup._done  # the next app of the process tries again
     assert app.test_client().get("/cds-services").status_code == 200
     store.close(app)
+
+
+def test_a_forked_worker_warms_up_again_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app({"REQUIRE_JWT": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}"})
+    runs: list[str] = []
+    real_run_call = warmup.run_call
+
+    def counting(*args: object, **kwargs: object) -> int:
+        runs.append(str(args[1]))
+        return real_run_call(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warmup, "run_call", counting)
+    app.extensions["cds_warm_up"]()  # the master itself: already warm
+    assert runs == []
+    child_pid = os.getpid() + 1
+    monkeypatch.setattr(warmup.os, "getpid", lambda: child_pid)  # now "in a forked worker"
+    app.extensions["cds_warm_up"]()
+    assert sorted(runs) == sorted(service_catalog.service_ids())
+    app.extensions["cds_warm_up"]()
+    assert len(runs) == len(service_catalog.service_ids())
+    store.close(app)
+
+
+def test_gunicorn_warms_each_worker_of_the_service_and_skips_other_apps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = gunicorn_settings(monkeypatch)["post_worker_init"]
+    calls: list[int] = []
+
+    class Worker:
+        def __init__(self, wsgi: object) -> None:
+            self.wsgi = wsgi
+
+    class ServiceApp:
+        extensions = {"cds_warm_up": lambda: calls.append(1)}
+
+    hook(Worker(ServiceApp()))  # type: ignore[operator]
+    hook(Worker(object()))  # type: ignore[operator]  # e.g. the benchmark's baseline app
+    assert calls == [1]
 
 
 def gunicorn_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
