@@ -73,6 +73,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     rps: float
+    cpu_ms: float = float("nan")  # server CPU (all workers) per answered request
 
 
 @dataclass
@@ -84,6 +85,7 @@ class CaseResult:
     ours: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
     ratio: float = 0.0
+    cpu_ratio: float = 0.0  # baseline CPU per request / ours: the ratio a quiet machine would give
 
 
 def free_port() -> int:
@@ -236,8 +238,32 @@ def load(port: int, path: str, body: bytes, concurrency: int, total: int) -> Run
     )
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return out
+
+
+def measured_load(server: Server, path: str, body: bytes, concurrency: int, total: int) -> Run:
+    """`load`, plus the CPU the server's workers spent on it (robust to a busy machine)."""
+    before = cpu_seconds(server.workers())
+    run = load(server.port, path, body, concurrency, total)
+    after = cpu_seconds(list(before))
+    spent = sum(after[pid] - before[pid] for pid in after)  # a recycled worker is left out
+    if run.requests and len(after) == len(before):
+        run.cpu_ms = spent * 1000 / run.requests
+    return run
+
+
 def median_run(runs: list[Run]) -> dict[str, float]:
     return {
+        "cpu_ms": round(statistics.median(r.cpu_ms for r in runs), 2),
         "p50_ms": round(statistics.median(r.p50_ms for r in runs), 2),
         "p99_ms": round(statistics.median(r.p99_ms for r in runs), 2),
         "rps": round(statistics.median(r.rps for r in runs), 1),
@@ -257,6 +283,8 @@ def memory_of(pid: int) -> dict[str, float]:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith(("Private_Clean:", "Private_Dirty:")):
                 private += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                out["PSS"] = int(line.split()[1]) / 1024
         out["USS"] = private / 1024
     except OSError:
         pass
@@ -264,6 +292,7 @@ def memory_of(pid: int) -> dict[str, float]:
         "rss_mib": round(out.get("VmRSS", 0), 1),
         "peak_rss_mib": round(out.get("VmHWM", 0), 1),
         "uss_mib": round(out.get("USS", 0), 1),
+        "pss_mib": round(out.get("PSS", 0), 1),
     }
 
 
@@ -383,28 +412,31 @@ def targets(results: list[CaseResult], cold: dict[str, Any], idle: list[dict[str
 def print_table(results: list[CaseResult]) -> None:
     print(
         f"{'request':<21}{'conc':>5}{'bytes':>10} | {'ours p50':>9}{'p99':>8}{'req/s':>8} | "
-        f"{'base p50':>9}{'p99':>8}{'req/s':>8} | {'ratio':>6}"
+        f"{'base p50':>9}{'p99':>8}{'req/s':>8} | {'ratio':>6} | {'CPU ms/req ours':>15}"
+        f"{'base':>6}{'ratio':>7}"
     )
     for r in results:
         print(
             f"{r.label:<21}{r.concurrency:>5}{r.body_bytes:>10,} | "
             f"{r.ours['p50_ms']:>9.1f}{r.ours['p99_ms']:>8.1f}{r.ours['rps']:>8.1f} | "
             f"{r.baseline['p50_ms']:>9.1f}{r.baseline['p99_ms']:>8.1f}"
-            f"{r.baseline['rps']:>8.1f} | {r.ratio:>5.2f}x"
+            f"{r.baseline['rps']:>8.1f} | {r.ratio:>5.2f}x | {r.ours['cpu_ms']:>15.2f}"
+            f"{r.baseline['cpu_ms']:>6.2f}{r.cpu_ratio:>6.2f}x"
         )
 
 
 def markdown(results: list[CaseResult]) -> str:
     lines = [
         "| request | concurrency | ours p50 / p99 ms | ours req/s | parse-only p50 / p99 ms "
-        "| parse-only req/s | ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| parse-only req/s | ratio | CPU ms/call ours / parse-only (ratio) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.label} | {r.concurrency} | {r.ours['p50_ms']:.1f} / {r.ours['p99_ms']:.1f} "
             f"| {r.ours['rps']:.1f} | {r.baseline['p50_ms']:.1f} / {r.baseline['p99_ms']:.1f} "
-            f"| {r.baseline['rps']:.1f} | {r.ratio:.2f} |"
+            f"| {r.baseline['rps']:.1f} | {r.ratio:.2f} | {r.ours['cpu_ms']:.2f} / "
+            f"{r.baseline['cpu_ms']:.2f} ({r.cpu_ratio:.2f}) |"
         )
     return "\n".join(lines)
 
@@ -466,16 +498,19 @@ def main(argv: list[str] | None = None) -> int:
                 runs: dict[str, list[Run]] = {"ours": [], "baseline": []}
                 for _ in range(rounds):
                     n = max(concurrency, total // scale)
-                    runs["baseline"].append(load(base.port, path, body, concurrency, n))
-                    runs["ours"].append(load(ours.port, path, body, concurrency, n))
+                    runs["baseline"].append(measured_load(base, path, body, concurrency, n))
+                    runs["ours"].append(measured_load(ours, path, body, concurrency, n))
                 result = CaseResult(label, size, len(body), concurrency)
                 result.ours = median_run(runs["ours"])
                 result.baseline = median_run(runs["baseline"])
                 result.ratio = round(result.ours["rps"] / result.baseline["rps"], 3)
+                if result.ours["cpu_ms"] > 0:
+                    result.cpu_ratio = round(result.baseline["cpu_ms"] / result.ours["cpu_ms"], 3)
                 results.append(result)
                 print(
                     f"  {label:<21} c{concurrency}: ours p50 {result.ours['p50_ms']:.1f} ms, "
-                    f"baseline p50 {result.baseline['p50_ms']:.1f} ms, ratio {result.ratio:.2f}",
+                    f"baseline p50 {result.baseline['p50_ms']:.1f} ms, ratio {result.ratio:.2f}"
+                    f" (CPU ratio {result.cpu_ratio:.2f})",
                     flush=True,
                 )
             loaded = workers_memory(ours)
@@ -493,7 +528,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name} workers: idle RSS "
             + ", ".join(f"{w['rss_mib']:.0f}" for w in before)
-            + " MiB (USS "
+            + " MiB (PSS "
+            + ", ".join(f"{w['pss_mib']:.0f}" for w in before)
+            + ", USS "
             + ", ".join(f"{w['uss_mib']:.0f}" for w in before)
             + ")"
             + "; after load peak RSS "

@@ -140,3 +140,12 @@ def test_gunicorn_timeout_with_an_invalid_setting_falls_back_to_the_default(
     settings = gunicorn_settings(monkeypatch, CDS_FHIR_TOTAL_TIMEOUT="soon")
     default = gunicorn_settings(monkeypatch)
     assert settings["timeout"] == default["timeout"]
+
+
+def test_gunicorn_reads_the_apps_own_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cds_hooks.config import DEFAULTS
+
+    settings = gunicorn_settings(monkeypatch)
+    assert settings["DEFAULTS"] == {
+        name: DEFAULTS[name] for name in ("FHIR_TOTAL_TIMEOUT", "JWKS_TIMEOUT_SECONDS")
+    }
