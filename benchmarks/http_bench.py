@@ -58,7 +58,7 @@ CASES: tuple[tuple[str, str, int, int, int], ...] = (
     ("patient-view 1,000", "pv", 1_000, 1, 50),
     ("patient-view 1,000", "pv", 1_000, 8, 64),
     ("patient-view 10,000", "pv", 10_000, 1, 8),
-    ("patient-view 10,000", "pv", 10_000, 8, 16),
+    ("patient-view 10,000", "pv", 10_000, 8, 8),
     ("order-sign 200", "os", 200, 1, 150),
     ("order-sign 200", "os", 200, 8, 200),
 )
