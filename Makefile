@@ -33,7 +33,7 @@ lint: $(VENV)/.installed-test
 # In-process clinical path, then the HTTP edge (gunicorn, service vs parse-only baseline).
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/http_bench.py
+	$(BIN)/python benchmarks/http_bench.py --readme
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -441,6 +441,60 @@ def markdown(results: list[CaseResult]) -> str:
     return "\n".join(lines)
 
 
+README = ROOT / "README.md"
+README_START = "<!-- http-bench:start -->"
+README_END = "<!-- http-bench:end -->"
+
+
+def readme_block(data: dict[str, Any]) -> str:
+    """The README's copy of a run: machine, table, cold start, memory, targets."""
+    info, cold, memory = data["machine"], data["cold_start"], data["memory"]
+    lines = [
+        README_START,
+        f"Latest run: {info['date']}, commit {info['commit']}, {info['cpu']} x {info['cpus']} "
+        f"CPUs, Python {info['python']}, gunicorn {info['gunicorn_config']}; load average "
+        f"{info['load_average_at_start'][0]} at start (the machine was shared: wall-clock "
+        "numbers are noisy, the CPU columns much less so).",
+        "",
+        data["markdown"],
+        "",
+    ]
+    if cold:
+        lines.append(
+            f"Cold start: process start to the first 200 {cold['start_to_first_200_s']:.2f} s; "
+            f"a fresh worker's first call {cold['first_call_ms']:.1f} ms, its second "
+            f"{cold['second_call_ms']:.1f} ms ({cold['first_over_second']:.2f}x)."
+        )
+    idle = memory["service_idle"]
+    if idle:
+        lines.append(
+            "Worker memory, idle: RSS "
+            + ", ".join(f"{w['rss_mib']:.0f}" for w in idle)
+            + " MiB (PSS "
+            + ", ".join(f"{w['pss_mib']:.0f}" for w in idle)
+            + ", private "
+            + ", ".join(f"{w['uss_mib']:.0f}" for w in idle)
+            + " MiB); after the load, peak RSS "
+            + ", ".join(f"{w['peak_rss_mib']:.0f}" for w in memory["service_after_load"])
+            + " MiB."
+        )
+    lines += ["", "| target | value | |", "|---|---|---|"]
+    for target in data["targets"]:
+        verdict = {True: "met", False: "missed", None: "not run"}[target["met"]]
+        lines.append(f"| {target['target']} | {target['value']} | {verdict} |")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def update_readme(data: dict[str, Any]) -> bool:
+    text = README.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    README.write_text(text[:start] + readme_block(data) + text[end + len(README_END) :])
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="iliac-cds HTTP benchmark")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per case")
@@ -451,7 +505,15 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, help="override the config's worker count (both servers)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--readme", action="store_true", help="copy the results into README.md's table"
+    )
+    parser.add_argument(
+        "--readme-from", type=Path, help="only copy a saved results file into README.md"
+    )
     args = parser.parse_args(argv)
+    if args.readme_from:
+        return 0 if update_readme(json.loads(args.readme_from.read_text())) else 1
     rounds = 1 if args.quick else args.rounds
     scale = 3 if args.quick else 1
 
@@ -544,26 +606,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<40} {shown:>10}  {verdict}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "rounds": rounds,
-                "cases": [asdict(r) for r in results],
-                "cold_start": cold,
-                "memory": {
-                    "service_idle": idle,
-                    "service_after_load": loaded,
-                    "baseline_idle": idle_base,
-                    "baseline_after_load": loaded_base,
-                },
-                "targets": [{"target": n, "met": ok, "value": s} for n, ok, s in checks],
-                "markdown": markdown(results),
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    data = {
+        "machine": info,
+        "rounds": rounds,
+        "cases": [asdict(r) for r in results],
+        "cold_start": cold,
+        "memory": {
+            "service_idle": idle,
+            "service_after_load": loaded,
+            "baseline_idle": idle_base,
+            "baseline_after_load": loaded_base,
+        },
+        "targets": [{"target": n, "met": ok, "value": s} for n, ok, s in checks],
+        "markdown": markdown(results),
+    }
+    args.out.write_text(json.dumps(data, indent=2) + "\n")
+    if args.readme and update_readme(data):
+        print("README.md updated")
     print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
