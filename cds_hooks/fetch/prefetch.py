@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any, Protocol
@@ -180,27 +180,28 @@ def resolve(
     prefetch = request.prefetch or {}
     client, budget = _client(app, request, policy)
     jobs: dict[str, Callable[[], list[dict[str, Any]]]] = {}
-    networked = False  # does any job fetch? Only then do the jobs run in threads
+    remote: set[str] = set()  # keys whose job talks to the FHIR server
     for key, template in service.prefetch.items():
         given = prefetch.get(key, _ABSENT)
         if given is None:
             jobs[key] = list  # "no data", and still retrieved
         elif given is _ABSENT or _is_operation_outcome(given) or search_failed(given):
-            networked = True
             # P9: an OperationOutcome (alone, or as an error inside the searchset) means the
             # client could not satisfy the key; deciding on what it did send could miss data.
             jobs[key] = partial(
                 _fetch, key, template, context, client, int(app.config.get("FHIR_PAGE_SIZE", 100))
             )
+            remote.add(key)
         elif isinstance(given, dict) and isinstance(given.get("resourceType"), str):
             _check_read_target(key, template, given, context)
             jobs[key] = partial(_complete, key, given, client)
-            networked = networked or next_link(given) is not None
+            if given.get("resourceType") == "Bundle" and next_link(given) is not None:
+                remote.add(key)
         else:
             raise ApiError(400, f"prefetch.{key} must be a FHIR resource or null", "invalid")
 
     workers = int(app.config.get("FHIR_PARALLEL_FETCHES", 1))
-    outcomes = _run(jobs, workers, budget if client is not None and networked else None)
+    outcomes = _run(jobs, remote, workers, budget)
     resources: list[dict[str, Any]] = []
     for key in jobs:  # template order, whatever order the fetches finished in
         outcome = outcomes[key]
@@ -240,25 +241,31 @@ def _attempt(job: Callable[[], list[dict[str, Any]]]) -> _Outcome:
 
 def _run(
     jobs: Mapping[str, Callable[[], list[dict[str, Any]]]],
+    remote: Set[str],
     workers: int,
     budget: CallBudget | None,
 ) -> dict[str, _Outcome]:
-    """Run the jobs, fetches side by side: the spec asks for answers in about 500 ms, and eleven
-    sequential round trips to an EHR would not make it.
+    """Run the jobs, fetches (the `remote` keys) side by side: the spec asks for answers in
+    about 500 ms, and eleven sequential round trips to an EHR would not make it.
 
-    With a FHIR client the jobs always run in threads, so that this (the request) thread can
-    stop waiting at the deadline whatever the network does: it then aborts the call's sockets
-    and answers. Without one, nothing touches the network and the jobs run here.
+    Jobs that only read the prefetch run inline: starting threads for them cost more than the
+    work itself (a fully prefetched call fetches nothing and starts no thread). Fetches always
+    run in threads, even one at a time, so that this (the request) thread can stop waiting at
+    the call's deadline whatever the network does: it then aborts the call's sockets and
+    answers.
     """
-    if budget is None:
-        return {key: _attempt(job) for key, job in jobs.items()}
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))))
+    outcomes = {key: _attempt(job) for key, job in jobs.items() if key not in remote}
+    fetches = {key: job for key, job in jobs.items() if key in remote}
+    if not fetches or budget is None:  # no fhirServer: the jobs fail at once, offline
+        outcomes.update((key, _attempt(job)) for key, job in fetches.items())
+        return outcomes
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(fetches))))
     try:
         # Each task gets its own copy of the context, so that the Flask app/request context
         # (metrics, log correlation on hookInstance) is visible in the worker thread.
         futures = {
             key: pool.submit(contextvars.copy_context().run, _attempt, job)
-            for key, job in jobs.items()
+            for key, job in fetches.items()
         }
         wait(futures.values(), timeout=max(0.0, budget.remaining()))
         if not all(future.done() for future in futures.values()):
@@ -266,14 +273,18 @@ def _run(
             # The aborted reads end within moments; a short grace lets their own (more
             # precise) errors win, but the answer never waits on a stuck thread.
             wait(futures.values(), timeout=_ABORT_GRACE_SECONDS)
-        return {
-            key: future.result()
-            if future.done()
-            else FhirFetchError(
-                "FHIR fetches took longer than CDS_FHIR_TOTAL_TIMEOUT", code="timeout"
+        outcomes.update(
+            (
+                key,
+                future.result()
+                if future.done()
+                else FhirFetchError(
+                    "FHIR fetches took longer than CDS_FHIR_TOTAL_TIMEOUT", code="timeout"
+                ),
             )
             for key, future in futures.items()
-        }
+        )
+        return outcomes
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
