@@ -44,11 +44,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def check_depth(raw: bytes | bytearray, max_depth: int = MAX_DEPTH) -> None:
+    """`JsonTooDeep` if the JSON text nests deeper than allowed (for callers parsing it
+    themselves)."""
+    if nesting_depth(raw, max_depth) > max_depth:
+        raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels")
+
+
 def loads(raw: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON; ValueError if it is invalid, has NaN/Infinity, or nests deeper than allowed."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if nesting_depth(data, max_depth) > max_depth:
-        raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels")
+    check_depth(data, max_depth)
     try:
         return json.loads(data, parse_constant=_reject_constant)
     except RecursionError:  # unreachable after the depth check; kept as the last guard

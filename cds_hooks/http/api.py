@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import re
 import threading
@@ -135,16 +136,21 @@ def _collector_paused(pause: bool) -> Iterator[None]:
                 gc.enable()
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _read_json_object() -> dict[str, Any]:
     if not _is_json_content_type():
         raise ApiError(415, "Content-Type must be application/json", "not-supported")
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
+        safe_json.check_depth(raw)  # first: nesting is what makes the parse recurse
         with _collector_paused(len(raw) >= GC_PAUSE_BYTES):
-            body = safe_json.loads(raw)
+            body = json.loads(raw, parse_constant=_reject_constant)
     except safe_json.JsonTooDeep:
         raise ApiError(400, "request body nests JSON too deeply", "structure") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "request body is not valid JSON", "structure") from None
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be a JSON object", "structure")

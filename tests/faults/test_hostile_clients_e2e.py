@@ -163,6 +163,8 @@ def test_a_slow_client_is_cut_off_and_does_not_block_others(
     assert waited < BODY_SECONDS + SLACK, f"a normal call waited {waited:.1f} s"
     for elapsed, answer in results:
         assert elapsed < BODY_SECONDS + SLACK + 1.0
-        if phase == "body":
+        if phase == "body" and answer:
+            # A 408 in JSON; or nothing, when a byte the client kept sending arrived after
+            # the cut and the kernel answered the close with a reset (the bound still held).
             assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
             assert b"application/json" in answer
