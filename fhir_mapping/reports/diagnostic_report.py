@@ -44,6 +44,7 @@ from .conclusions import (
     _dvt_level_from_text,
     _per_side_results,
     _side_waveform,
+    _sided_waveforms,
     _text_side,
 )
 from .masses import _masses, _reports_pelvic_mass
@@ -157,6 +158,9 @@ def convert_report(model: Any) -> list[Finding]:
 
     found: list[Finding] = []
     per_side = _per_side_results(text, side, result) if result is not Result.UNKNOWN else None
+    if not per_side and side is Side.BILATERAL and waveform and _sided_waveforms(text):
+        # A bilateral report whose legs have different waveforms: one study per leg.
+        per_side = {Side.LEFT: result, Side.RIGHT: result}
     if per_side:
         found.extend(study(s, r, split=True) for s, r in per_side.items())
     else:
@@ -179,20 +183,15 @@ def convert_report(model: Any) -> list[Finding]:
     # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
     # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
     # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
-    level = _dvt_level_from_text(text) if modality is Modality.DUPLEX else VeinLevel.UNKNOWN
-    if level is not VeinLevel.UNKNOWN:
-        found.extend(
-            Diagnosis(
-                concept=Concept.DVT,
-                side=s.side,
-                recorded=when,
-                level=level,
-                site_text=level.value,
-                source=source,
-            )
-            for s in found
-            if isinstance(s, ImagingStudy) and s.result is Result.POSITIVE
-        )
+    if modality is Modality.DUPLEX:
+        positives = [s for s in found if isinstance(s, ImagingStudy)
+                     and s.result is Result.POSITIVE]
+        for positive in positives:
+            level = _dvt_level_from_text(text, positive.side if per_side else None)
+            if level is VeinLevel.UNKNOWN:
+                continue
+            found.append(Diagnosis(concept=Concept.DVT, side=positive.side, recorded=when,
+                                   level=level, site_text=level.value, source=source))
     # Catalog: limb-threatening ischemia includes phlegmasia stated in "a report conclusion".
     if clinical_text.affirmed(text, condition_vs.LIMB_ISCHEMIA_TEXT):
         found.append(
