@@ -66,7 +66,8 @@ _ALL_ICD_PREFIXES = tuple(sorted({p for v in _ALL_VALUE_SETS for p in v.icd10_pr
 # Text-only conditions (common in Synthea and hand-entered problem lists).
 _TEXT_KEYWORDS = re.compile(
     r"may.?thurner|cockett|iliac vein compression|nivl|phlegmasia|venous gangrene|"
-    r"swelling|swollen|o?edema",
+    r"swelling|swollen|o?edema|lymphoma|dlbcl|metasta|carcinoma|sarcoma|malignan|abscess"
+    r"|ha?ematoma|lymphoc(?:o)?ele|bursitis|osteophyte|disc (?:bulge|herniation)",
     re.IGNORECASE,
 )
 

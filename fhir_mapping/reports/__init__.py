@@ -24,8 +24,9 @@ from typing import Any
 from ..fhir_types import DICOM, as_list, codings, concept_text
 from ..fhir_validation import validate
 from ..terminology import imaging as vs
-from .diagnostic_report import convert_report
+from .diagnostic_report import _report_text, convert_report
 from .imaging_study import _imaging_study
+from .pathology import is_pathology, pathology_natures
 from .statuses import _IMAGING_STUDY_EXCLUDED, _USABLE_STATUS, Finding
 from .study_kind import modality_from_text
 
@@ -43,6 +44,8 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         return resource.get("status") not in _IMAGING_STUDY_EXCLUDED and _raw_has_ivus(resource)
     if rtype != "DiagnosticReport" or resource.get("status") not in _USABLE_STATUS:
         return False
+    if is_pathology(resource):
+        return True
     code = resource.get("code")
     if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in codings(code)):
         return True
@@ -71,7 +74,10 @@ def convert(resource: Mapping[str, Any]) -> list[Finding]:
         return []
     if resource.get("resourceType") == "ImagingStudy":
         return _imaging_study(model)
-    return convert_report(model)
+    found = convert_report(model)
+    if not found and is_pathology(resource):
+        return list(pathology_natures(model, _report_text(model)))
+    return found
 
 
 __all__ = [

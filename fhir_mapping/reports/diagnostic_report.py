@@ -173,13 +173,15 @@ def convert_report(model: Any) -> list[Finding]:
             for f in ivus_findings(text, side, when, source,
                                    ivus=clinical_text.has_any(all_text, _IVUS_TEXT))
         )
-    if modality in _CROSS_SECTIONAL:
-        found.extend(_masses(conclusion_codes, side, when, source))
-        # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
-        # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
-        if condition_vs.PELVIC_MASS.matches(conclusion_codes):
-            found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
-                                   source=source))
+    if modality in _CROSS_SECTIONAL or modality is Modality.VENOGRAPHY_IVUS:
+        # The text of the mass's own imaging names its nature (profile v2.3).
+        site_known = mass_reported or compression is not None or _reports_pelvic_mass(text)
+        found.extend(_masses(conclusion_codes, side, when, source, text, site_known=site_known))
+    # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
+    # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
+    if modality in _CROSS_SECTIONAL and condition_vs.PELVIC_MASS.matches(conclusion_codes):
+        found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
+                               source=source))
     # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
     # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
     # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
