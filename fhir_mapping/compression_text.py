@@ -33,7 +33,7 @@ _SYNDROME = (
 _COMPRESSION_WORD = (
     r"compress(?:ed|es|ing|ion|ive)?|narrow(?:ed|ing|s)?|effac(?:ed|ement|ing|es)"
     r"|stenos(?:is|es|ed)|stenotic|imping(?:ed|ement|ing|es)|flatten(?:ed|ing|s)?"
-    r"|encas(?:ed|ement|ing)|indent(?:ed|ation)|mass effect"
+    r"|encas(?:ed|ement|ing)|indent(?:ed|ation|ing|s)?|mass effect"
 )
 _COMPRESSION_RE = re.compile(rf"(?<![\w-])(?:{_COMPRESSION_WORD}|{_SYNDROME})(?![\w-])")
 _SYNDROME_RE = re.compile(rf"(?<![\w-])(?:{_SYNDROME})(?![\w-])")

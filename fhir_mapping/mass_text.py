@@ -30,11 +30,11 @@ _NATURES: tuple[tuple[MassNature, re.Pattern[str]], ...] = tuple(
          r"|adenopathy|lymphadenopathy)|tumou?r (?:deposits?|recurrence)|recurrent tumou?r"
          r"|germ cell tumou?r|nodal disease"),
         (MassNature.ABSCESS,
-         r"abscess(?:es)?|infected (?:collection|lymphocele|hematoma|fluid collection)"
+         r"abscess(?:es)?|infected (?:\w+ ){0,3}?(?:collection|lymphocele|hematoma|seroma)"
          r"|pyogenic collection|tubo-?ovarian abscess"),
         (MassNature.HEMATOMA,
          r"hematomas?|hemorrhagic collection|retroperitoneal (?:hemorrhage|bleed)"),
-        (MassNature.LYMPHOCELE, r"(?<!infected )lymphoceles?|lymphocysts?|lymphatic cysts?"),
+        (MassNature.LYMPHOCELE, r"lymphoceles?|lymphocysts?|lymphatic cysts?"),
         (MassNature.BURSITIS,
          r"(?:ilio-?)?psoas burs(?:itis|a)|iliopectineal burs(?:itis|a)"
          r"|distended (?:ilio-?)?psoas bursa"),
@@ -67,6 +67,7 @@ _ABOUT_THE_MASS = re.compile(
 # Degenerative and benign lesions count only as the compressing lesion itself.
 _COMPRESSING = re.compile(r"\b(?:compress\w*|effac\w*|narrow\w*|imping\w*|indent\w*|mass)\b")
 _NEEDS_COMPRESSION = frozenset({MassNature.DEGENERATIVE, MassNature.BENIGN_NEOPLASM})
+_INFECTED = re.compile(r"\binfected\b")
 # "lymphoma or metastasis", "abscess vs hematoma": a choice is not a diagnosis.
 _ALTERNATIVES = re.compile(r"\b(?:or|versus|vs|and/or)\b|/")
 
@@ -84,6 +85,8 @@ def natures_from_text(
         natures = _statement_natures(sentence)
         if not natures:
             continue
+        if MassNature.ABSCESS in natures and _INFECTED.search(sentence):
+            natures = [MassNature.ABSCESS]  # an infected lymphocele/hematoma is an abscess
         if len(set(natures)) > 1 and _ALTERNATIVES.search(sentence):
             continue
         for nature in natures:

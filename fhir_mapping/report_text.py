@@ -61,20 +61,35 @@ def result_from_text(text: str) -> Result:
     return _result(_current(statements(findings_text(text))))
 
 
+_NORMAL_RE = re.compile(
+    r"\bnegative (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound|sonogram|doppler"
+    r"|scan)\b|\b(?:veins?|study|exam|examination|duplex|ultrasound) (?:is|are|was|were) "
+    r"(?!not\b)(?:\w+ )?(?:normal|unremarkable|negative)\b"
+    r"|^(?:[\w-]+ ){0,3}(?:normal|unremarkable) (?:[\w-]+ ){0,4}(?:duplex|study|exam"
+    r"|examination|ultrasound|veins)\b"
+)
+
+
 def _result(body: str) -> Result:
     if not body:
         return Result.UNKNOWN
-    acute = _without_chronic(body)
-    if clinical_text.affirmed(acute, vs.THROMBUS_TEXT) or clinical_text.affirmed(
-        acute, _POSITIVE_EXTRA
-    ):
-        return Result.POSITIVE
+    for sentence in clinical_text.sentences(_without_chronic(body)):
+        thrombus = clinical_text.assertion(sentence, vs.THROMBUS_TEXT)
+        if thrombus is clinical_text.Assertion.AFFIRMED:
+            return Result.POSITIVE
+        # "Echogenic material ... may represent thrombus": the hedge covers its description.
+        if thrombus is not clinical_text.Assertion.UNCERTAIN and clinical_text.affirmed(
+            sentence, _POSITIVE_EXTRA
+        ):
+            return Result.POSITIVE
     state = clinical_text.assertion(body, vs.THROMBUS_TEXT)
     if state in (clinical_text.Assertion.AFFIRMED, clinical_text.Assertion.UNCERTAIN):
         # Only chronic thrombus, or a hedged statement: neither a new DVT nor its exclusion.
         return Result.UNKNOWN
-    if state is clinical_text.Assertion.NEGATED or clinical_text.affirmed(
-        body, (*vs.NORMAL_STUDY_TEXT, *_NORMAL_EXTRA)
+    if (
+        state is clinical_text.Assertion.NEGATED
+        or clinical_text.affirmed(body, (*vs.NORMAL_STUDY_TEXT, *_NORMAL_EXTRA))
+        or any(_NORMAL_RE.search(s) for s in clinical_text.sentences(body))
     ):
         return Result.NEGATIVE
     return Result.UNKNOWN

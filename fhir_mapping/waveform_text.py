@@ -30,8 +30,8 @@ _NON_PHASIC_RE = re.compile(
 _PHASIC_RE = re.compile(
     r"(?<![\w-])(?:(?:normal |preserved )?(?:respiro)?phasic(?:ity)?(?: flow| waveforms?)?"
     r"(?: with respiration)?|respiratory (?:phasicity|variation|variability)"
-    r"|var(?:ies|ied|y|ying) with respiration|normal (?:doppler )?(?:waveforms?|spectral "
-    r"waveforms?))(?![\w-])"
+    r"|var(?:ies|ied|y|ying)(?: normally| appropriately)? with respiration"
+    r"|normal (?:doppler )?(?:waveforms?|spectral waveforms?))(?![\w-])"
 )
 # A statement about the CFV Doppler: words that make it one whatever else it says...
 _STRONG_DOPPLER = re.compile(

@@ -131,6 +131,10 @@ def _swelling_present(
     interpretation = {code.upper() for _, code in code_set(get(obs.model, "interpretation"))}
     if interpretation & vs.NEGATIVE_INTERPRETATION:
         return False
+    # The exam's own words first: "Edema of lower extremity: no pitting oedema" is negative
+    # although its code names edema.
+    if clinical_text.assertion(obs.value_text, vs.EDEMA_WORDS) is clinical_text.Assertion.NEGATED:
+        return False
     text = f"{obs.code_text} {obs.value_text}"
     state = clinical_text.assertion(text, vs.EDEMA_WORDS)
     if state is clinical_text.Assertion.AFFIRMED and swollen_side_from_text(text) in (

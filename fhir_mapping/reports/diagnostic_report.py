@@ -157,7 +157,7 @@ def convert_report(model: Any) -> list[Finding]:
         )
 
     found: list[Finding] = []
-    per_side = _per_side_results(text, side, result) if result is not Result.UNKNOWN else None
+    per_side = _per_side_results(text, side, result)
     if not per_side and side is Side.BILATERAL and waveform and _sided_waveforms(text):
         # A bilateral report whose legs have different waveforms: one study per leg.
         per_side = {Side.LEFT: result, Side.RIGHT: result}

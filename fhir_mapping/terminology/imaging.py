@@ -142,6 +142,11 @@ FIXED_TEXT = (
     "no respiratory variation", "no positional variation", "does not vary",
     "did not vary", "without respiratory variation", "without positional variation",
     "no variation with respiration", "no change with respiration", "no change with position",
+    "did not change with respiration", "does not change with respiration",
+    "did not change with position", "does not change with position",
+    "unchanged with respiration", "unchanged with valsalva", "unchanged with position",
+    "did not collapse", "does not collapse", "no collapse", "non-collapsible", "noncollapsible",
+    "persistent in all positions", "static",
 )  # fmt: skip
 DYNAMIC_TEXT = (
     "varies with respiration", "varied with respiration", "vary with respiration",
