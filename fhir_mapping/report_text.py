@@ -65,6 +65,9 @@ _NORMAL_RE = re.compile(
     r"\bnegative (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound|sonogram|doppler"
     r"|scan)\b|\b(?:veins?|study|exam|examination|duplex|ultrasound) (?:is|are|was|were) "
     r"(?!not\b)(?:\w+ )?(?:normal|unremarkable|negative)\b"
+    r"|\b(?:veins?|segments?)(?: of the [\w ]{1,30}?)? (?:are|is|were|was) "
+    r"(?:fully |completely |normally |easily )?compressible\b"
+    r"|^(?:[\w ]{0,30}:\s*)?(?:normal|unremarkable|negative)(?: study| exam)?$"
     r"|^(?:[\w-]+ ){0,3}(?:normal|unremarkable) (?:[\w-]+ ){0,4}(?:duplex|study|exam"
     r"|examination|ultrasound|veins)\b"
 )

@@ -67,7 +67,8 @@ _ALL_ICD_PREFIXES = tuple(sorted({p for v in _ALL_VALUE_SETS for p in v.icd10_pr
 _TEXT_KEYWORDS = re.compile(
     r"may.?thurner|cockett|iliac vein compression|nivl|phlegmasia|venous gangrene|"
     r"swelling|swollen|o?edema|lymphoma|dlbcl|metasta|carcinoma|sarcoma|malignan|abscess"
-    r"|ha?ematoma|lymphoc(?:o)?ele|bursitis|osteophyte|disc (?:bulge|herniation)",
+    r"|ha?ematoma|lymphoc(?:o)?ele|bursitis|osteophyte|disc (?:bulge|herniation)|compress"
+    r"|iliac vein",
     re.IGNORECASE,
 )
 

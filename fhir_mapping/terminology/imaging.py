@@ -153,6 +153,9 @@ DYNAMIC_TEXT = (
     "respiratory variation", "positional", "collapses with valsalva",
     "collapsed with valsalva", "collapse with valsalva", "dynamic", "dynamic lesion",
     "dynamic compression", "varies with position", "varied with position",
+    "collapses with respiration", "collapsed with respiration", "collapses with inspiration",
+    "collapsed with inspiration", "collapses", "collapsed completely", "changes with position",
+    "changed with position", "changes with respiration", "changed with respiration",
 )  # fmt: skip
 
 # DICOM modality code of intravascular ultrasound on an ImagingStudy.

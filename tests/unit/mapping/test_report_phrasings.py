@@ -36,6 +36,7 @@ _REPORT_CODES: dict[str, dict[str, Any]] = {
     "duplex-bilateral": {"coding": [{"system": LOINC, "code": "39420-5"}],
                          "text": "US venous duplex, bilateral lower extremities"},
     "ctv": {"coding": [{"system": SNOMED, "code": "431676002"}], "text": "CT venography"},
+    "mrv": {"coding": [{"system": LOINC, "code": "36789-6"}], "text": "MR venography pelvis"},
     "ct-pelvis": {"coding": [{"system": SNOMED, "code": "74710000"}],
                   "text": "CT abdomen and pelvis with IV contrast"},
     "ivus": {"coding": [{"system": CPT, "code": "37252"}], "text": "Venography with IVUS"},
@@ -57,7 +58,7 @@ def resource_of(kind: str, text: str) -> dict[str, Any]:
             "code": "active"}]},
         "recordedDate": "2026-11-01",
     }
-    if kind == "condition":
+    if kind in ("condition", "condition-compression"):
         return {**condition, "code": {"text": text}}
     if kind == "swelling-note":
         return {**condition, "note": [{"text": text}], "code": {"coding": [
@@ -159,6 +160,11 @@ def _extent(rec: PatientRecord) -> Any:
     return extents.pop() if len(extents) == 1 else sorted(extents)
 
 
+def _condition_compression(rec: PatientRecord) -> Any:
+    sides = {d.side.value for d in rec.diagnoses if d.concept is Concept.ILIAC_COMPRESSION}
+    return sides.pop() if len(sides) == 1 else (None if not sides else sorted(sides))
+
+
 READERS: dict[str, Callable[[PatientRecord, Any], Any]] = {
     "result": lambda rec, _: _result(rec),
     "per_side": lambda rec, _: _per_side(rec),
@@ -174,6 +180,7 @@ READERS: dict[str, Callable[[PatientRecord, Any], Any]] = {
     "qol": lambda rec, _: _qol(rec),
     "swelling_present": lambda rec, _: _swelling_present(rec),
     "extent": lambda rec, _: _extent(rec),
+    "condition_compression": lambda rec, _: _condition_compression(rec),
 }
 
 
