@@ -19,7 +19,7 @@ from cds_hooks.guideline.findings import (
     Source,
 )
 
-from .statements import is_history, side_of, statements
+from .statements import has_history_marker, is_history, side_of, statements
 from .waveform_text import behavior_from_text
 
 _STENOSIS_CONTEXT = re.compile(
@@ -33,7 +33,10 @@ _LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:e
 # "from 40% to 72%": the first value is the past one.
 _FROM_TO = re.compile(r"\bfrom\s+(\d+(?:\.\d+)?\s*%)\s*(?:to|->)\s")
 _NOW = re.compile(r"\b(?:now|currently|today|at present|this study)\b")
-_CHUNK_BREAK = re.compile(r"[;,]|\s(?=compared (?:with|to)\b|which was\b|previously\b)")
+_CHUNK_BREAK = re.compile(
+    r"[;,]|\s(?=compared (?:with|to)\b|which was\b|previously\b|(?:vs|versus)\b"
+    r"|and (?:is|was) now\b)"
+)
 _PAREN = re.compile(r"\(([^()]*)\)")
 
 # A length tied to one of these words is a reference diameter...
@@ -48,21 +51,31 @@ _NOT_REFERENCE = re.compile(
 )
 
 
+_DATE_ONLY = re.compile(r"^\s*(?:\d{1,2}/){0,2}(?:19|20)\d\d\s*$")
+
+
+def _paren(m: re.Match[str]) -> str:
+    """A parenthesized past value is dropped; a parenthesized date dates its whole chunk."""
+    inner = m.group(1)
+    if _DATE_ONLY.match(inner):
+        return m.group(0)
+    return ", " if is_history(inner) else f" {inner} "
+
+
 def _current_chunks(sentence: str) -> list[str]:
     """The chunks of a sentence that state today's values (past ones dropped)."""
-    sentence = _PAREN.sub(lambda m: ", " if is_history(m.group(1)) else f" {m.group(1)} ",
-                          sentence)
+    sentence = _PAREN.sub(_paren, sentence)
     sentence = _FROM_TO.sub("from past to ", sentence)
     chunks: list[str] = []
     for chunk in _CHUNK_BREAK.split(sentence):
         chunk = chunk.strip()
         if not chunk:
             continue
-        if is_history(chunk):
-            now = _NOW.search(chunk)
-            if now is None:
-                continue
-            chunk = chunk[now.end():]
+        now = _NOW.search(chunk)
+        if has_history_marker(chunk) and now is not None:
+            chunk = chunk[now.end():]  # "was 40% on the prior study, now 72%": after "now"
+        elif is_history(chunk):
+            continue
         chunks.append(chunk)
     return chunks
 

@@ -62,11 +62,18 @@ _SITE = re.compile(
 # In the mass's own work-up, a statement about the mass (or about a compressed vein).
 _ABOUT_THE_MASS = re.compile(
     r"\b(?:mass(?:es)?|lesions?|collections?|compress\w*|effac\w*|narrow\w*|imping\w*"
-    r"|encas\w*|biops\w*|specimen|diagnosis|cores?|aspirat\w*|fna|cytology|pathology)\b"
+    r"|encas\w*|biops\w*|specimen|diagnosis|cores?|aspirat\w*|fna|cytology|pathology"
+    r"|histology|histopathology|it|this)\b"
 )
 # Degenerative and benign lesions count only as the compressing lesion itself.
 _COMPRESSING = re.compile(r"\b(?:compress\w*|effac\w*|narrow\w*|imping\w*|indent\w*|mass)\b")
 _NEEDS_COMPRESSION = frozenset({MassNature.DEGENERATIVE, MassNature.BENIGN_NEOPLASM})
+_HISTORY_OF = re.compile(r"\b(?:history of|hx of|h/o|past history|prior history)\b")
+# A lesion of another organ ("hepatic lesions consistent with metastases") is not the mass.
+_OTHER_ORGAN = re.compile(
+    r"\b(?:liver|hepatic|lungs?|pulmonary|brain|adrenal|renal|kidneys?|spleen|splenic|pancrea\w*"
+    r"|breast|osseous|bones?|vertebra\w*|thyroid|skin|cutaneous)\b"
+)
 _INFECTED = re.compile(r"\binfected\b")
 # "lymphoma or metastasis", "abscess vs hematoma": a choice is not a diagnosis.
 _ALTERNATIVES = re.compile(r"\b(?:or|versus|vs|and/or)\b|/")
@@ -79,8 +86,10 @@ def natures_from_text(
     names (in order, without repeats)."""
     found: list[tuple[MassNature, Side]] = []
     for statement in statements(text):
-        sentence = statement.current
-        if not sentence:
+        # A nature does not expire ("histology from 2025: leiomyosarcoma"), but a history of a
+        # disease is not the nature of this mass.
+        sentence = statement.text
+        if _HISTORY_OF.search(sentence):
             continue
         natures = _statement_natures(sentence)
         if not natures:
@@ -92,8 +101,10 @@ def natures_from_text(
         for nature in natures:
             if nature in _NEEDS_COMPRESSION and not _COMPRESSING.search(sentence):
                 continue
-            if (_SITE_SPECIFIC.search(sentence) or _SITE.search(sentence)
-                    or (site_known and _ABOUT_THE_MASS.search(sentence))):
+            sited = bool(_SITE_SPECIFIC.search(sentence) or _SITE.search(sentence))
+            of_the_mass = bool(site_known and _ABOUT_THE_MASS.search(sentence)
+                               and not _OTHER_ORGAN.search(sentence))
+            if sited or of_the_mass:
                 found.append((nature, statement.side))
     return list(dict.fromkeys(found))
 

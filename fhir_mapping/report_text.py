@@ -65,7 +65,7 @@ _NORMAL_RE = re.compile(
     r"\bnegative (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound|sonogram|doppler"
     r"|scan)\b|\b(?:veins?|study|exam|examination|duplex|ultrasound) (?:is|are|was|were) "
     r"(?!not\b)(?:\w+ )?(?:normal|unremarkable|negative)\b"
-    r"|\b(?:veins?|segments?)(?: of the [\w ]{1,30}?)? (?:are|is|were|was) "
+    r"|\b(?:veins?|segments?|cfv|fv|sfv|pv|cfvs)(?: of the [\w ]{1,30}?)? (?:are|is|were|was) "
     r"(?:fully |completely |normally |easily )?compressible\b"
     r"|^(?:[\w ]{0,30}:\s*)?(?:normal|unremarkable|negative)(?: study| exam)?$"
     r"|^(?:[\w-]+ ){0,3}(?:normal|unremarkable) (?:[\w-]+ ){0,4}(?:duplex|study|exam"
@@ -230,15 +230,21 @@ def incomplete_text(text: str) -> bool:
             return True
         if not _NOT_DONE_RE.search(sentence):
             continue
-        if clinical_text.has_any(sentence, vs.THROMBUS_TEXT):
-            continue  # "thrombus is not seen in the femoral vein": a negative finding
         if clinical_text.has_any(sentence, vs.VEIN_SEGMENT_TEXT) and _says_not_done(sentence):
             return True
     return False
 
 
+# "Thrombus is not seen in the femoral vein" is a negative finding, not a segment left unseen.
+_THROMBUS_SUBJECT = re.compile(
+    r"\b(?:thromb\w*|dvt|clot|echoes|material|filling defect)\b(?:\s+\w+){0,2}\s*$"
+)
+
+
 def _says_not_done(sentence: str) -> bool:
     for m in _NOT_DONE_RE.finditer(sentence):
+        if _THROMBUS_SUBJECT.search(sentence[: m.start()]):
+            continue
         phrase = m.group(0)
         if re.search(r"\b(?:not|cannot|can't|unable)\b", phrase) or re.match(
             r"(?:poorly|partially|inadequately|incompletely|suboptimally|obscured|excluded"

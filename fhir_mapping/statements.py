@@ -27,6 +27,7 @@ _SIDE_WORD = {"left": Side.LEFT, "lt": Side.LEFT, "l": Side.LEFT, "lle": Side.LE
 _VEIN_ABBREVIATION = (
     r"civ|cia|eiv|iiv|cfv|fv|sfv|pfv|dfv|pop|pv|ptv|atv|gsv|ssv|leg|calf|thigh|groin|le|lower"
     r"|common|external|internal|iliac|femoral|popliteal|peroneal|tibial|gastrocnemius|soleal"
+    r"|phasic|continuous|monophasic|non-?phasic|flat|blunted|dvt"
 )
 _SIDE_RE = re.compile(
     rf"\b(?:(left|right|lt|rt|lle|rle)(?:-sided)?\b|(l|r)(?:-sided\b|\s+(?={_VEIN_ABBREVIATION})\b))"
@@ -43,14 +44,20 @@ _SECTION_HEADER = re.compile(
     r"^(?:impression|findings|conclusions?|comparison|indications?|history|technique|opinion"
     r"|summary|diagnosis|final diagnosis|interpretation)\s*:\s*"
 )
+_MIN_CLAUSE_WORDS = 3
 # A sentence naming both sides is split where one clause ends and the next begins.
-_CLAUSE_BREAK = re.compile(r",|\s(?=(?:while|whereas|but|however|and on the|with the)\s)")
+_CLAUSE_BREAK = re.compile(
+    r",|\s(?=(?:while|whereas|but|however|and on the|with the)\s)"
+    r"|\s(?=and (?:[\w-]+ ){0,4}?(?:left|right|lt|rt|lle|rle)\b)"
+)
 
 _HISTORY = re.compile(
-    r"\b(?:previous(?:ly)?|prior|formerly|history of|hx of|h/o|in (?:19|20)\d\d"
+    r"(?:\((?:\d{1,2}/){0,2}(?:19|20)\d\d\)"
+    r"|\b(?:previous(?:ly)?|prior|formerly|history of|hx of|h/o|in (?:19|20)\d\d"
     r"|(?:19|20)\d\d (?:study|exam|ivus|duplex|scan|venogram)"
     r"|(?:months?|years?|weeks?) ago|last (?:year|study|exam)|at that time|was then"
-    r"|on the (?:earlier|last|old) (?:study|exam|scan))\b"
+    r"|on the (?:earlier|last|old) (?:study|exam|scan)"
+    r"|(?:from|of|dated) (?:\d{1,2}/){0,2}(?:19|20)\d\d))(?!\w)"
 )
 _CURRENT = re.compile(
     r"\b(?:now|today|currently|current|new|newly|again|persistent|persists|persisting"
@@ -94,6 +101,10 @@ def side_of(text: str) -> Side:
 def names_both_sides(text: str) -> bool:
     sides = {_SIDE_WORD[m.group(1) or m.group(2)] for m in _SIDE_RE.finditer(text)}
     return len(sides) == 2 and not _BILATERAL_RE.search(text)
+
+
+def has_history_marker(text: str) -> bool:
+    return _HISTORY.search(text) is not None
 
 
 def is_history(text: str) -> bool:
@@ -146,7 +157,9 @@ def _split_sides(sentence: str) -> list[str]:
     # Each part keeps the side named last before it ("left CFV: thrombus, extending ...").
     merged: list[str] = []
     for part in parts:
-        if merged and side_of(part) is Side.UNKNOWN:
+        if merged and len(merged[-1].split()) <= _MIN_CLAUSE_WORDS:
+            merged[-1] = f"{merged[-1]} {part}"  # "right CFV and left CFV: phasic" is one
+        elif merged and side_of(part) is Side.UNKNOWN:
             merged[-1] = f"{merged[-1]}, {part}"
         else:
             merged.append(part)
@@ -166,6 +179,6 @@ def sides_named(found: list[Statement]) -> Side:
 
 
 __all__ = [
-    "Statement", "current_text", "is_history", "names_both_sides", "side_of", "statements",
-    "text_of",
+    "Statement", "current_text", "has_history_marker", "is_history", "names_both_sides",
+    "side_of", "statements", "text_of",
 ]

@@ -60,8 +60,11 @@ _CLAUSE_COMMA = re.compile(r",")
 _ABBREVIATION = re.compile(
     r"\b(e\.g|i\.e|vs|approx|cf|incl|pt|hx|dx|ddx|fig|max|min|sec|resp|est|prox|dist|ext|int|ca)\."
 )
+# A header starts a line or follows a sentence or clause end ("RLE: no DVT, LLE: thrombus"),
+# never the middle of a phrase ("right CFV and left CFV: phasic" is one statement).
 _HEADER = re.compile(
-    r"(?<![\w-])(?=(?:(?:left|right|lt|rt|bilateral|l|r|lle|rle|ble)"
+    r"(?:^|(?<=[.;!?,:])|(?<=[.;!?,:] )|(?<=\d\. )|(?<=\d\) ))"
+    r"(?=(?:(?:left|right|lt|rt|bilateral|l|r|lle|rle|ble)"
     r"(?:\s+(?:leg|side|lower (?:extremity|limb)|le|calf|cfv|common femoral(?: vein)?"
     r"|iliac veins?))?"
     r"|impression|findings|conclusions?|comparison|indications?|history|technique|opinion"
@@ -144,10 +147,14 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
     pos = len(pieces[0]) + 1
     for i, piece in enumerate(pieces[1:], start=1):
         later = pieces[i:]
-        continues_list = len(piece.split()) <= _MAX_LIST_ITEM_WORDS and any(
+        short = len(piece.split()) <= _MAX_LIST_ITEM_WORDS
+        continues_list = short and any(
             _LIST_CLOSER.match(p) or _LIST_WORD.search(p) for p in later
         )
-        if continues_list:
+        # "left DVT in 2024, now resolved" / "calf DVT, cannot be excluded": a short clause that
+        # is only a post-trigger speaks of the clause before it.
+        post_trigger = short and bool(_POST_NEG_RE.search(piece) or _POST_UNC_RE.search(piece))
+        if continues_list or post_trigger:
             spans[-1] = (spans[-1][0], pos + len(piece))
         else:
             spans.append((pos, pos + len(piece)))

@@ -175,7 +175,9 @@ def convert_report(model: Any) -> list[Finding]:
         )
     if modality in _CROSS_SECTIONAL or modality is Modality.VENOGRAPHY_IVUS:
         # The text of the mass's own imaging names its nature (profile v2.3).
-        site_known = mass_reported or compression is not None or _reports_pelvic_mass(text)
+        # A contrast CT/MRI is of the abdomen/pelvis: a mass it names is the pelvic mass.
+        site_known = (modality is Modality.CONTRAST_CT_MRI or compression is not None
+                      or _reports_pelvic_mass(text))
         found.extend(_masses(conclusion_codes, side, when, source, text, site_known=site_known))
     # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
     # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
