@@ -26,7 +26,7 @@ from ..fhir_validation import validate
 from ..terminology import imaging as vs
 from .diagnostic_report import _report_text, convert_report
 from .imaging_study import _imaging_study
-from .pathology import is_pathology, pathology_natures
+from .pathology import is_pathology, pathology_code, pathology_natures
 from .statuses import _IMAGING_STUDY_EXCLUDED, _USABLE_STATUS, Finding
 from .study_kind import modality_from_text
 
@@ -44,14 +44,14 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         return resource.get("status") not in _IMAGING_STUDY_EXCLUDED and _raw_has_ivus(resource)
     if rtype != "DiagnosticReport" or resource.get("status") not in _USABLE_STATUS:
         return False
-    if is_pathology(resource):
-        return True
     code = resource.get("code")
-    if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in codings(code)):
+    code_codings = list(codings(code))
+    if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in code_codings):
         return True
-    return bool(_RELEVANT_TEXT.search(concept_text(code))) and (
-        modality_from_text(concept_text(code)) is not None
-    )
+    text = concept_text(code)
+    if _RELEVANT_TEXT.search(text) and modality_from_text(text) is not None:
+        return True
+    return pathology_code(code_codings, text)
 
 
 def _raw_has_ivus(resource: Mapping[str, Any]) -> bool:

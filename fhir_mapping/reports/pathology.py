@@ -40,9 +40,14 @@ def is_pathology(resource: Mapping[str, Any]) -> bool:
     if resource.get("status") not in _USABLE_STATUS:
         return False
     code = resource.get("code")
-    if any(system == LOINC and value in _PATHOLOGY_LOINC for system, value, _ in codings(code)):
+    return pathology_code(list(codings(code)), concept_text(code))
+
+
+def pathology_code(code_codings: list[tuple[str, str, str]], code_text: str) -> bool:
+    """A pathology report's code: a pathology LOINC code, or code text naming pathology."""
+    if any(system == LOINC and value in _PATHOLOGY_LOINC for system, value, _ in code_codings):
         return True
-    return bool(_PATHOLOGY_TEXT.search(concept_text(code)))
+    return bool(_PATHOLOGY_TEXT.search(code_text))
 
 
 def pathology_natures(model: Any, text: str) -> list[MassCharacterization]:
@@ -64,4 +69,4 @@ def pathology_natures(model: Any, text: str) -> list[MassCharacterization]:
     ]
 
 
-__all__ = ["is_pathology", "pathology_natures"]
+__all__ = ["is_pathology", "pathology_code", "pathology_natures"]
