@@ -51,6 +51,7 @@ from .masses import _masses, _reports_pelvic_mass
 from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
 from .study_kind import _modality_from_codes, modality_from_text, not_a_leg_or_pelvic_study
 
+_DVT_IMAGING = frozenset({Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY})
 _CROSS_SECTIONAL = frozenset(
     {Modality.CONTRAST_CT_MRI, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY}
 )
@@ -184,10 +185,11 @@ def convert_report(model: Any) -> list[Finding]:
     if modality in _CROSS_SECTIONAL and condition_vs.PELVIC_MASS.matches(conclusion_codes):
         found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
                                source=source))
-    # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
-    # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
-    # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
-    if modality is Modality.DUPLEX:
+    # A positive duplex / CT / MR venography is an acute DVT (catalog); its level (proximal =
+    # popliteal or above, "or bodySite/text") lives only in the report text, which the
+    # ImagingStudy finding does not carry: state it as a DVT diagnosis of that side so the
+    # IVC-filter rules can see it ("the positive imaging with its text" states a level).
+    if modality in _DVT_IMAGING:
         positives = [s for s in found if isinstance(s, ImagingStudy)
                      and s.result is Result.POSITIVE]
         for positive in positives:
