@@ -75,6 +75,30 @@ SOURCES: dict[str, SourceInfo] = {
         label="Enoxaparin label",
         description="Enoxaparin prescribing information (renal dose adjustment)",
     ),
+    # Catalog v2.2, "Thrombolysis contraindicated" (beyond the seed).
+    "ESC2019": SourceInfo(
+        key="ESC2019",
+        label="ESC 2019 acute PE guideline (fibrinolysis contraindications)",
+        description=(
+            "ESC 2019 guidelines on acute pulmonary embolism: absolute contraindications to "
+            "fibrinolysis"
+        ),
+        publications=(
+            Publication(
+                label="ESC 2019 acute pulmonary embolism guidelines",
+                url="https://doi.org/10.1093/eurheartj/ehz405",
+            ),
+        ),
+    ),
+    # Catalog v2.2, "Heparin contraindicated": "ASH 2018: a non-heparin anticoagulant after HIT".
+    "ASH2018": SourceInfo(
+        key="ASH2018",
+        label="ASH 2018 HIT guideline",
+        description=(
+            "American Society of Hematology 2018 guidelines on heparin-induced "
+            "thrombocytopenia: a non-heparin anticoagulant after HIT"
+        ),
+    ),
 }
 
 

@@ -31,6 +31,11 @@ PELVIC_VENOGRAPHY = (Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
 # Words in a DVT's site text that place it at or above the popliteal vein (catalog: proximal).
 PROXIMAL_SITE_WORDS = ("iliac", "femoral", "popliteal", "pelvic", "vena cava")
 DISTAL_SITE_WORDS = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius")
+BLEEDING_TEXT = {
+    Concept.MAJOR_BLEEDING: "Major bleeding (active)",
+    Concept.INTRACRANIAL_HEMORRHAGE: "Intracranial hemorrhage (active)",
+}
+HIT_TEXT = "Heparin-induced thrombocytopenia"
 PREGNANT = 1.0  # Measure.PREGNANCY_STATUS value meaning pregnant
 RESULT_TEXT = {
     Result.POSITIVE: "DVT found",
@@ -152,15 +157,29 @@ def newest_weight(
 def anticoagulation_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "major bleeding active within 30 days [...], or platelets < 50 x10^9/L on the
-    latest count within 7 days". An active major bleed with no date at all is kept: suggesting
-    anticoagulation to a patient who may be bleeding is the worse error."""
-    found = [
-        cite("Major bleeding (active)", d.source, d.when)
+    """Catalog: "major bleeding active within 30 days (GI K92.0-K92.2, K62.5; intracranial
+    I60-I62, S06.34-S06.6x, SNOMED 1386000, 274100004, 21454007, 35486000, or a Condition whose
+    code text/display says intracranial, intracerebral, cerebral, subarachnoid or subdural
+    hemorrhage/haemorrhage/hematoma/bleed; R58 or SNOMED 131148009 / 74474003 marked active), or
+    platelets < 50 x10^9/L on the latest count within 7 days". An active major bleed with no
+    date at all is kept: suggesting anticoagulation to a patient who may be bleeding is the
+    worse error."""
+    bleeds = [
+        d
         for d in record.diagnoses
-        if d.concept is Concept.MAJOR_BLEEDING
+        if d.concept in BLEEDING_TEXT
         and is_current_diagnosis(d)
         and (d.when is None or within(d.when, as_of, days=settings.major_bleeding_days))
+    ]
+    # An intracranial bleed is also mapped as major bleeding: cite its record once, by name.
+    intracranial = {
+        d.source.refs for d in bleeds if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+    }
+    found = [
+        cite(BLEEDING_TEXT[d.concept], d.source, d.when)
+        for d in bleeds
+        if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+        or not (d.source.refs and d.source.refs in intracranial)
     ]
     latest = newest(
         [
@@ -176,20 +195,25 @@ def anticoagulation_contraindications(
     return tuple(found)
 
 
+def status_note(d: Diagnosis) -> str:
+    """How a finding that counts in any status is qualified on the card."""
+    if d.suspected:
+        return " (suspected)"
+    return "" if d.active else " (resolved)"
+
+
 def heparin_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "heparin-induced thrombocytopenia (D75.82x) active or recorded within 12 months,
-    or an active, non-refuted AllergyIntolerance to heparin or any LMWH"."""
+    """Catalog v2.2: "heparin-induced thrombocytopenia (D75.82x, SNOMED 73397007) recorded **at
+    any time** (ASH 2018: a non-heparin anticoagulant after HIT), or an active, non-refuted
+    AllergyIntolerance to heparin or any LMWH". Input profile: HIT counts "at any time and in
+    any clinical status but refuted / entered-in-error" (those never reach the guideline), so a
+    resolved or merely suspected HIT counts too: heparin is stopped on suspicion of HIT."""
     found = []
     for d in record.diagnoses:
-        # "recorded within 12 months": a HIT charted recently counts even with an older onset.
-        if d.concept is Concept.HIT and (
-            d.active
-            or within(d.when, as_of, months=settings.hit_months)
-            or within(d.recorded, as_of, months=settings.hit_months)
-        ):
-            found.append(cite("Heparin-induced thrombocytopenia", d.source, d.when))
+        if d.concept is Concept.HIT:
+            found.append(cite(HIT_TEXT + status_note(d), d.source, d.when))
         elif d.concept is Concept.HEPARIN_ALLERGY and d.active:
             found.append(cite("Allergy to heparin/LMWH", d.source, d.when))
     return tuple(found)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from cds_hooks.guideline.clinical_status import cite
+from cds_hooks.guideline.clinical_status import HIT_TEXT, cite
 from cds_hooks.guideline.dates import newest, within
 from cds_hooks.guideline.findings import Measure, Measurement
 from cds_hooks.guideline.order_codes import RXNORM, SNOMED
@@ -18,6 +18,7 @@ from cds_hooks.guideline.recommendation import (
     MedicationOrder,
     Recommendation,
     ServiceOrder,
+    name_findings,
 )
 from cds_hooks.guideline.state import PathwayState
 
@@ -34,7 +35,7 @@ CG_AGE_CONSTANT = 140
 CG_CREATININE_FACTOR = 72.0
 CG_FEMALE_FACTOR = 0.85
 ADULT_AGE_YEARS = 18
-HIT_TEXT = "Heparin-induced thrombocytopenia"  # clinical_status.heparin_contraindications
+HEPARINS = frozenset({"heparin", "enoxaparin", "dalteparin", "tinzaparin"})
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
 
 
@@ -145,15 +146,7 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         )
 
     if state.heparin_contraindicated:
-        evidence += state.evidence.get("heparin_contraindicated", ())
-        summary = (
-            "Acute DVT, not anticoagulated; heparin contraindicated: start a non-heparin agent"
-        )
-        detail += (
-            " Heparin-induced thrombocytopenia or a heparin/LMWH allergy is on record, so no "
-            "LMWH is suggested: a non-heparin anticoagulant is needed."
-        )
-        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+        return _non_heparin_needed(state, evidence, sources)
 
     age = age_years(state.record.patient.birth_date, state.as_of.date())
     if state.weight is None:
@@ -231,7 +224,8 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
     detail = (
         "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
         "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
-        "filter retrieval) once the contraindication resolves."
+        "filter retrieval) once the contraindication resolves. Anticoagulation is "
+        f"contraindicated by: {name_findings(state.contraindications)}."
     )
     hit = tuple(
         e for e in state.evidence.get("heparin_contraindicated", ()) if e.text.startswith(HIT_TEXT)
@@ -269,15 +263,18 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
     service's rule, taken from the seed ("limb-threatening ischemia with severe hypotension"),
     not the guideline's own wording.
 
-    Catalog (`thrombolysis-consider`, critical): "acute DVT **and** limb-threatening ischemia
-    **and** severe hypotension **and** anticoagulation not contraindicated. States the ~8%
-    hemorrhage risk and urgent vascular/interventional input".
+    Catalog v2.2 (`thrombolysis-consider`, critical): "acute DVT **and** limb-threatening
+    ischemia **and** severe hypotension **and** thrombolysis not contraindicated (which includes
+    anticoagulation contraindicated). States the ~8% hemorrhage risk and urgent
+    vascular/interventional input"; cross-cutting: thrombolysis is "never [recommended] with
+    thrombolysis contraindicated" (ESC 2019 absolute contraindications, `thrombolysis_status`).
     """
     if not (
         state.acute_dvt
         and state.limb_threatening_ischemia
         and state.severe_hypotension
         and not state.anticoagulation_contraindicated
+        and not state.thrombolysis_contraindicated
     ):
         return None
     return Recommendation(
@@ -298,3 +295,37 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
         sources=("S1",),
         quote=THROMBOLYSIS_QUOTE,
     )
+
+
+def _non_heparin_needed(
+    state: PathwayState, evidence: list[Evidence], sources: list[str]
+) -> Recommendation:
+    """Catalog: "Heparin contraindicated -> no LMWH suggestion; the card says a non-heparin
+    anticoagulant is needed and names the HIT or allergy" (ASH 2018: a non-heparin
+    anticoagulant after heparin-induced thrombocytopenia, whenever it occurred)."""
+    found = state.evidence.get("heparin_contraindicated", ())
+    hit = any(e.text.startswith(HIT_TEXT) for e in found)
+    detail = (
+        "An acute DVT with no therapeutic anticoagulation on record needs anticoagulation now. "
+        f"Heparin is contraindicated: {name_findings(found)}. No heparin or low-molecular-"
+        "weight heparin is suggested: a non-heparin anticoagulant is needed (for example "
+        "argatroban, bivalirudin, fondaparinux or a direct oral anticoagulant), chosen with "
+        "hematology input."
+    )
+    if hit:
+        sources = [*sources, "ASH2018"]
+        detail += (
+            " After heparin-induced thrombocytopenia, however long ago, VTE is treated with a "
+            "non-heparin anticoagulant (ASH 2018)."
+        )
+    heparins = sorted({m.ingredient for m in state.current_anticoagulants} & HEPARINS)
+    if heparins:
+        detail += f" The active {', '.join(heparins)} order is a heparin: stop it."
+    if state.minor_bleeding:
+        detail += " Minor bleeding is on record: it does not contraindicate anticoagulation."
+    summary = (
+        "Acute DVT, not anticoagulated; heparin contraindicated"
+        + (" (HIT)" if hit else " (allergy)")
+        + ": a non-heparin anticoagulant is needed"
+    )
+    return _lmwh(summary, detail, [*evidence, *found], [], sources, ())

@@ -55,7 +55,8 @@ class Concept(StrEnum):
     HYPOALBUMINEMIA = "hypoalbuminemia"
     PRIMARY_LYMPHEDEMA = "primary-lymphedema"
     SCROTAL_EDEMA = "scrotal-penile-edema"
-    MAJOR_BLEEDING = "major-bleeding"
+    MAJOR_BLEEDING = "major-bleeding"  # GI, R58... (intracranial is its own concept)
+    INTRACRANIAL_HEMORRHAGE = "intracranial-hemorrhage"  # I60-I62, S06.34-S06.6x, SNOMED, text
     MINOR_BLEEDING = "minor-bleeding"
     HIT = "heparin-induced-thrombocytopenia"
     HEPARIN_ALLERGY = "heparin-allergy"  # AllergyIntolerance to heparin or any LMWH
@@ -69,6 +70,14 @@ class Concept(StrEnum):
     PERIPHERAL_ARTERIAL = "peripheral-arterial-disease"  # I70.2x, arterial stent
     STROKE_TIA = "stroke-tia"
     THROMBOPHILIA = "thrombophilia"
+    # Thrombolysis contraindications (ESC 2019 absolute contraindications to fibrinolysis)
+    ISCHEMIC_STROKE = "ischemic-stroke"  # I63.x, SNOMED 422504002
+    STROKE_UNKNOWN_TYPE = "stroke-unknown-type"  # I64, SNOMED 230690007, "stroke" text
+    CNS_NEOPLASM = "cns-neoplasm"  # C70-C72, C79.3, D33.x, D43.x
+    HEAD_INJURY = "head-injury"  # S06.x
+    TRAUMA = "trauma"  # other injury codes (S, T07-T34, T79)
+    BLEEDING_DIATHESIS = "bleeding-diathesis"  # D65-D67, D68.0-D68.4, D69.3-D69.6
+    MAJOR_SURGERY = "major-surgery"  # completed surgical Procedure (onset = performed date)
 
 
 class VeinLevel(StrEnum):

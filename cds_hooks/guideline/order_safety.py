@@ -12,8 +12,10 @@ from cds_hooks.guideline.recommendation import (
     Indicator,
     OrderEdit,
     Recommendation,
+    name_findings,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.thrombolysis_status import SOURCE_KEY
 
 OVERRIDE_SYSTEM = "urn:iliac-cds:override-reason"
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
@@ -133,10 +135,12 @@ def thrombolysis_not_indicated(
     """S1: "thrombolysis reserved, hemorrhage risk about 8%". The indication below is this
     service's rule from the seed, not the guideline's wording.
 
-    Catalog (`thrombolysis-not-indicated`, warning): "an in-scope thrombolytic order without
-    acute DVT plus limb-threatening ischemia plus severe hypotension, or with anticoagulation
-    contraindicated; states the ~8% hemorrhage risk". `orders` are the in-scope thrombolytic
-    orders (see `gate.thrombolytic_in_scope`).
+    Catalog v2.2 (`thrombolysis-not-indicated`, "warning; **critical** when thrombolysis is
+    contraindicated"): "an in-scope thrombolytic order without acute DVT plus limb-threatening
+    ischemia plus severe hypotension, or with thrombolysis contraindicated (naming the finding);
+    states the ~8% hemorrhage risk". Thrombolysis contraindicated follows the ESC 2019 absolute
+    contraindications to fibrinolysis (`thrombolysis_status`). `orders` are the in-scope
+    thrombolytic orders (see `gate.thrombolytic_in_scope`).
     """
     lytics = [o for o in orders if o.kind is OrderKind.THROMBOLYSIS]
     if not lytics:
@@ -150,19 +154,31 @@ def thrombolysis_not_indicated(
         )
         if not present
     ]
-    contraindicated = state.anticoagulation_contraindicated
+    contraindications = state.thrombolysis_contraindications
+    contraindicated = state.thrombolysis_contraindicated
     if not missing_criteria and not contraindicated:
         return None
-    if contraindicated:
-        summary = "Thrombolysis not indicated: anticoagulation is contraindicated (bleeding risk)"
-    else:
-        summary = "Thrombolysis not indicated: no " + ", no ".join(missing_criteria) + " on record"
     detail = (
         "This service reserves thrombolysis for acute DVT with limb-threatening ischemia and "
-        "severe hypotension, without a contraindication to anticoagulation (its rule, not the "
-        "guideline's wording). Thrombolysis carries a hemorrhage risk of about 8%; "
-        "anticoagulation alone treats most DVT."
+        "severe hypotension, without a contraindication (its rule, not the guideline's "
+        "wording). Thrombolysis carries a hemorrhage risk of about 8%; anticoagulation alone "
+        "treats most DVT."
     )
+    sources = ["S1"]
+    if contraindicated:
+        first = contraindications[0].text.split(":")[0]
+        more = f" and {len(contraindications) - 1} more" if len(contraindications) > 1 else ""
+        summary = f"Thrombolysis contraindicated: {first[0].lower()}{first[1:]}{more} on record"
+        detail += (
+            f" Thrombolysis is contraindicated: {name_findings(contraindications)}. The ESC "
+            "2019 guideline lists prior intracranial hemorrhage or stroke of unknown type, "
+            "ischemic stroke within 6 months, a CNS neoplasm, major trauma, surgery or head "
+            "injury within 3 weeks, a bleeding diathesis and active bleeding as absolute "
+            "contraindications to fibrinolysis."
+        )
+        sources.append(SOURCE_KEY)
+    else:
+        summary = "Thrombolysis not indicated: no " + ", no ".join(missing_criteria) + " on record"
     evidence: tuple[Evidence, ...] = tuple(
         Evidence(f"Draft order: {_order_text(o)}", (o.ref,)) for o in lytics
     )
@@ -170,16 +186,16 @@ def thrombolysis_not_indicated(
         state.evidence.get("acute_dvt", ())
         + state.evidence.get("limb_ischemia", ())
         + state.evidence.get("severe_hypotension", ())
-        + state.contraindications
+        + contraindications
     )
     return Recommendation(
         id="thrombolysis-not-indicated",
-        indicator=Indicator.WARNING,
+        indicator=Indicator.CRITICAL if contraindicated else Indicator.WARNING,
         summary=summary,
         detail=detail,
         evidence=evidence,
         missing=tuple(c[0].upper() + c[1:] for c in missing_criteria),
-        sources=("S1",),
+        sources=tuple(sources),
         quote=THROMBOLYSIS_QUOTE,
         suggestions=tuple(_delete(o, "thrombolytic") for o in lytics),
         selection="at-most-one" if len(lytics) == 1 else "any",

@@ -40,6 +40,7 @@ from cds_hooks.guideline.medication_status import is_current, is_therapeutic_ant
 from cds_hooks.guideline.recommendation import Evidence
 from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.thrombolysis_status import thrombolysis_contraindications
 
 
 def derive_state(
@@ -106,6 +107,8 @@ def derive_state(
     heparin = heparin_contraindications(record, as_of, settings)
     evidence["contraindications"] = contraindications
     evidence["heparin_contraindicated"] = heparin
+    no_lysis = thrombolysis_contraindications(record, as_of, settings, contraindications)
+    evidence["thrombolysis_contraindicated"] = no_lysis
 
     hypotension = severe_hypotension(record, as_of, settings)
     ischemia = limb_ischemia(record, as_of, settings, acute_sides)
@@ -148,6 +151,8 @@ def derive_state(
         weight=weight,
         severe_hypotension=bool(hypotension),
         limb_threatening_ischemia=bool(ischemia),
+        thrombolysis_contraindicated=bool(no_lysis),
+        thrombolysis_contraindications=no_lysis,
         pregnant=bool(pregnant),
         masses=masses,
         compression=compression,

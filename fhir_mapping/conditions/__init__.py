@@ -7,7 +7,8 @@ history (`active=False`); a missing clinicalStatus is active unless abatement[x]
 This module holds the entry points (cheap relevance, convert); each clinical kind is read in
 its own module: `diagnoses` (DVT, PE, VTE history, iliac compression and the other coded
 diagnoses), `swelling` (leg swelling, extent, edema impact), `masses` (mass nature),
-`stents` (iliac vein stent history); `status` and `facts` are shared by all.
+`stents` (iliac vein stent history), `contraindications` (bleeding and thrombolysis
+contraindications); `status` and `facts` are shared by all.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ..fhir_types import ICD10CM, SNOMED, codings, concept_text
 from ..fhir_validation import validate
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
+from ..terminology import contraindications as contraindication_sets
+from .contraindications import _contraindications
 from .diagnoses import _diagnoses
 from .facts import _facts
 from .masses import _masses
@@ -58,6 +61,7 @@ _ALL_VALUE_SETS: tuple[ValueSet, ...] = (
     vs.ILIAC_STENT_HISTORY_GATED,
     vs.PREGNANCY,
     *vs.SIMPLE.values(),
+    *contraindication_sets.ALL_VALUE_SETS,
 )
 _ALL_SNOMED = frozenset().union(*(v.snomed for v in _ALL_VALUE_SETS))
 _ALL_ICD = frozenset().union(*(v.icd10 for v in _ALL_VALUE_SETS))
@@ -68,7 +72,7 @@ _TEXT_KEYWORDS = re.compile(
     r"may.?thurner|cockett|iliac vein compression|nivl|phlegmasia|venous gangrene|"
     r"swelling|swollen|o?edema|lymphoma|dlbcl|metasta|carcinoma|sarcoma|malignan|abscess"
     r"|ha?ematoma|lymphoc(?:o)?ele|bursitis|osteophyte|disc (?:bulge|herniation)|compress"
-    r"|iliac vein",
+    r"|iliac vein|" + contraindication_sets.TEXT_KEYWORDS,
     re.IGNORECASE,
 )
 
@@ -103,6 +107,7 @@ def convert_model(model: Any) -> list[Finding]:
         return []
     findings: list[Finding] = []
     findings.extend(_diagnoses(facts))
+    findings.extend(_contraindications(facts))
     findings.extend(_swellings(facts))
     findings.extend(_masses(facts))
     findings.extend(_stents(facts))
