@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cds_hooks.guideline.findings import EdemaImpact, Extent, Impact, Side, Swelling
 
+from .. import impact_text
 from .. import text as clinical_text
 from ..fhir_types import ICD10CM, SNOMED
 from ..laterality import side_from, swollen_side_from_text
@@ -41,20 +42,6 @@ _LIMITED_TEXT = ("foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg
                  "shin", "pretibial")
 
 
-_SIGNIFICANT_IMPACT = (
-    "quality of life",
-    "daily activities",
-    "activities of daily living",
-    "adls",
-    "ability to work",
-    "unable to work",
-    "interferes with work",
-    "affects work",
-    "affects her work",
-    "affects his work",
-    "sleep",
-)
-_MINIMAL_IMPACT = ("mild", "minimal", "asymptomatic")
 
 
 def _extent(facts: _Facts) -> Extent:
@@ -118,16 +105,5 @@ def _swollen_side(facts: _Facts) -> Side:
 
 
 def edema_impact(note: str) -> Impact | None:
-    """Impact of edema stated in free text, or None when the text says nothing about it."""
-    if not note:
-        return None
-    state = clinical_text.assertion(note, _SIGNIFICANT_IMPACT)
-    if state is clinical_text.Assertion.AFFIRMED:
-        return Impact.SIGNIFICANT
-    if clinical_text.affirmed(note, _MINIMAL_IMPACT):
-        return Impact.MINIMAL
-    if state is clinical_text.Assertion.NEGATED or clinical_text.affirmed(
-        note, ("no impact", "no effect on")
-    ):
-        return Impact.NONE
-    return None
+    """Impact of edema stated in the note (`fhir_mapping.impact_text`)."""
+    return impact_text.edema_impact(note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cds_hooks.guideline.findings import EdemaImpact, Extent, Impact, Side, Swelling
 
+from .. import impact_text
 from .. import text as clinical_text
 from ..fhir_types import SNOMED, code_set, get
 from ..laterality import side_from, swollen_side_from_text
@@ -48,22 +49,8 @@ def _qol(obs: _Obs) -> list[Finding]:
 
 
 def edema_impact(text: str) -> Impact | None:
-    """Impact of edema stated in free text ('significantly affects her sleep'), or None."""
-    if not text.strip():
-        return None
-    significant = clinical_text.assertion(text, vs.QOL_SIGNIFICANT_TEXT)
-    affects = clinical_text.affirmed(text, vs.QOL_AFFECTS_TEXT) or clinical_text.has_any(
-        text, ("significant", "significantly", "severe", "severely")
-    )
-    if clinical_text.has_any(text, vs.QOL_NONE_TEXT) or (
-        significant is clinical_text.Assertion.NEGATED
-    ):
-        return Impact.NONE
-    if significant is clinical_text.Assertion.AFFIRMED and affects:
-        return Impact.SIGNIFICANT
-    if clinical_text.affirmed(text, vs.QOL_MINIMAL_TEXT):
-        return Impact.MINIMAL
-    return None
+    """Impact of edema stated in free text (`fhir_mapping.impact_text`)."""
+    return impact_text.edema_impact(text)
 
 
 # ---------------------------------------------------------------- swelling

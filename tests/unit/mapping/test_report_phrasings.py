@@ -67,6 +67,12 @@ def resource_of(kind: str, text: str) -> dict[str, Any]:
     if kind == "swelling-condition":
         return {**condition, "code": {"coding": [{"system": ICD10, "code": "R22.42"}],
                                       "text": text}}
+    if kind == "qol-observation":
+        return {"resourceType": "Observation", "id": "o2", "status": "final",
+                "subject": SUBJECT, "effectiveDateTime": "2026-11-01T10:00:00Z",
+                "code": {"coding": [{"system": "urn:iliac-cds:observation",
+                                     "code": "edema-qol-impact"}]},
+                "valueString": text}
     if kind == "edema-exam":
         return {"resourceType": "Observation", "id": "o1", "status": "final",
                 "subject": SUBJECT, "effectiveDateTime": "2026-11-01T10:00:00Z",
