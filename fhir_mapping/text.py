@@ -71,6 +71,7 @@ _HEADER = re.compile(
     r"|summary|diagnosis|final diagnosis|interpretation)\s*:)"
 )
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[).]?|[-*\u2022])\s*$|^[-*\u2022]\s+")
+_HEADER_NUMBER = re.compile(r":\s*\(?\d{1,2}\)?$")  # "IMPRESSION: 1." before the list
 _WS = re.compile(r"\s+")
 # A list continues a negation across commas: "no edema, erythema or tenderness".
 _LIST_CLOSER = re.compile(r"^\s*(?:and|or|nor)\b")
@@ -96,7 +97,7 @@ def sentences(text: str) -> list[str]:
         norm = _ABBREVIATION.sub(lambda m: m.group(1).replace(".", ""), norm)
         norm = _HEADER.sub("\n", norm)
         for piece in _SENTENCE_END.split(norm):
-            piece = _LIST_MARKER.sub("", piece.strip()).strip()
+            piece = _HEADER_NUMBER.sub(":", _LIST_MARKER.sub("", piece.strip())).strip()
             if piece:
                 out.append(piece)
     return out
