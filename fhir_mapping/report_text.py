@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
-from cds_hooks.guideline.findings import Result, Side, VeinLevel
+from cds_hooks.guideline.findings import Result, Side, VeinLevel, Waveform
 
 from . import text as clinical_text
 from .compression_text import compression_side_from_text
 from .ivus_text import ivus_findings
 from .statements import Statement, statements
 from .terminology import imaging as vs
-from .waveform_text import behavior_from_text, waveform_from_text
+from .waveform_text import behavior_from_text, side_waveform, waveform_from_text, waveforms
 
 # Sentences naming the reason for the study, not its findings ("Indication: rule out DVT").
 _HEADER_SENTENCE = re.compile(
@@ -130,6 +130,31 @@ def side_results(text: str) -> dict[Side, Result]:
     return results
 
 
+def per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
+    """Split a bilateral (or unsided) study whose statements name the side of each result.
+
+    "Right: no DVT. Left: occlusive thrombus in the CFV." gives left POSITIVE and right
+    NEGATIVE; a positive statement naming no side ("IMPRESSION: acute DVT") is the summary of
+    the side whose own statements are positive, and positive for both only when none is.
+    """
+    if study_side not in (Side.BILATERAL, Side.UNKNOWN):
+        return None
+    results = side_results(text)
+    if not results:
+        return None
+    if study_side is Side.UNKNOWN:
+        # A study of unknown side keeps only the legs its text names.
+        named = {s.side for s in statements(text) if s.current} & {Side.LEFT, Side.RIGHT}
+        if Side.BILATERAL in {s.side for s in statements(text)}:
+            named = {Side.LEFT, Side.RIGHT}
+        results = {side: r for side, r in results.items() if side in named}
+        return results or None
+    for side in (Side.LEFT, Side.RIGHT):
+        if results.get(side) is Result.UNKNOWN and overall is not Result.NEGATIVE:
+            results[side] = Result.UNKNOWN
+    return results
+
+
 _CHRONIC_THROMBUS = re.compile(
     r"\b(?:chronic|old|residual|organized|recanalized|post-?thrombotic|prior|previous)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:thrombus|thrombi|thrombosis|dvt|clot|deep vein thrombosis"
@@ -159,6 +184,11 @@ def _without_chronic(text: str) -> str:
             sentence = _CHRONIC_THROMBUS.sub("chronic finding", sentence)
         kept.append(sentence)
     return ". ".join(kept)
+
+
+def side_waveform_of(text: str, side: Side) -> Waveform | None:
+    """The CFV waveform of one leg: its own statements, else statements naming no side."""
+    return side_waveform(waveforms(statements(text)), side)
 
 
 # ---------------------------------------------------------------- DVT level
@@ -261,7 +291,9 @@ __all__ = [
     "findings_text",
     "incomplete_text",
     "ivus_findings",
+    "per_side_results",
     "result_from_text",
     "side_results",
+    "side_waveform_of",
     "waveform_from_text",
 ]

@@ -10,7 +10,7 @@ from cds_hooks.guideline.findings import Result, Side, VeinLevel, Waveform
 
 from ..fhir_types import ICD10CM, LOINC, SNOMED
 from ..laterality import combine
-from ..report_text import dvt_level_from_text, side_results
+from ..report_text import dvt_level_from_text, per_side_results
 from ..statements import statements
 from ..terminology import imaging as vs
 from ..waveform_text import side_waveform, waveforms
@@ -69,25 +69,4 @@ def _coded_compression(codes: Iterable[tuple[str, str]]) -> bool:
 
 
 def _per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
-    """Split a bilateral (or unsided) study whose statements name the side of each result.
-
-    "Right: no DVT. Left: occlusive thrombus in the CFV." gives left POSITIVE and right
-    NEGATIVE; a positive statement naming no side ("IMPRESSION: acute DVT") is the summary of
-    the side whose own statements are positive, and positive for both only when none is.
-    """
-    if study_side not in (Side.BILATERAL, Side.UNKNOWN):
-        return None
-    results = side_results(text)
-    if not results:
-        return None
-    if study_side is Side.UNKNOWN:
-        # A study of unknown side keeps only the legs its text names.
-        named = {s.side for s in statements(text) if s.current} & {Side.LEFT, Side.RIGHT}
-        if Side.BILATERAL in {s.side for s in statements(text)}:
-            named = {Side.LEFT, Side.RIGHT}
-        results = {side: r for side, r in results.items() if side in named}
-        return results or None
-    for side in (Side.LEFT, Side.RIGHT):
-        if results.get(side) is Result.UNKNOWN and overall is not Result.NEGATIVE:
-            results[side] = Result.UNKNOWN
-    return results
+    return per_side_results(text, study_side, overall)

@@ -67,6 +67,10 @@ def resource_of(kind: str, text: str) -> dict[str, Any]:
     if kind == "swelling-condition":
         return {**condition, "code": {"coding": [{"system": ICD10, "code": "R22.42"}],
                                       "text": text}}
+    if kind == "duplex-observation":
+        return {"resourceType": "Observation", "id": "o3", "status": "final",
+                "subject": SUBJECT, "effectiveDateTime": "2026-11-02T10:15:00Z",
+                "code": _REPORT_CODES["duplex-bilateral"], "valueString": text}
     if kind == "qol-observation":
         return {"resourceType": "Observation", "id": "o2", "status": "final",
                 "subject": SUBJECT, "effectiveDateTime": "2026-11-01T10:00:00Z",
