@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cds_hooks.guideline.findings import Side
 
@@ -125,6 +126,13 @@ def current_text(text: str) -> str:
 
 def statements(text: str) -> list[Statement]:
     """The statements of report text, in order, each with its side and history flag."""
+    return list(_statements(text))
+
+
+# One report's text is read by several readers (result, sides, level, waveform, compression,
+# IVUS, masses): it is cut into statements once.
+@lru_cache(maxsize=64)
+def _statements(text: str) -> tuple[Statement, ...]:
     out: list[Statement] = []
     header = Side.UNKNOWN
     for sentence in sentences(text):
@@ -141,7 +149,7 @@ def statements(text: str) -> list[Statement]:
             if side is Side.UNKNOWN and not names_both_sides(part):
                 side = header
             out.append(Statement(part, side, current_text(part)))
-    return out
+    return tuple(out)
 
 
 def _split_sides(sentence: str) -> list[str]:

@@ -87,6 +87,11 @@ def normalize(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split clinical text into normalized statements (never splitting "1.4" or "e.g.")."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     # Line breaks end sentences in report text ("FINDINGS:\nNo DVT"); split before they are
     # folded into spaces.
@@ -100,7 +105,7 @@ def sentences(text: str) -> list[str]:
             piece = _HEADER_NUMBER.sub(":", _LIST_MARKER.sub("", piece.strip())).strip()
             if piece:
                 out.append(piece)
-    return out
+    return tuple(out)
 
 
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
