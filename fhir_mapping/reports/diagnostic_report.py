@@ -35,6 +35,7 @@ from ..report_text import (
     result_from_text,
     waveform_from_text,
 )
+from ..statements import statements, text_of
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as vs
 from .conclusions import (
@@ -199,7 +200,8 @@ def convert_report(model: Any) -> list[Finding]:
             found.append(Diagnosis(concept=Concept.DVT, side=positive.side, recorded=when,
                                    level=level, site_text=level.value, source=source))
     # Catalog: limb-threatening ischemia includes phlegmasia stated in "a report conclusion".
-    if clinical_text.affirmed(text, condition_vs.LIMB_ISCHEMIA_TEXT):
+    # A past episode ("history of phlegmasia in 2019") is not today's ischemia.
+    if clinical_text.affirmed(text_of(statements(text)), condition_vs.LIMB_ISCHEMIA_TEXT):
         found.append(
             Diagnosis(concept=Concept.LIMB_ISCHEMIA, side=side, recorded=when, source=source)
         )
