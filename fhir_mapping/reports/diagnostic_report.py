@@ -33,6 +33,7 @@ from ..report_text import (
     incomplete_text,
     ivus_findings,
     result_from_text,
+    side_results,
     waveform_from_text,
 )
 from ..statements import statements, text_of
@@ -103,6 +104,17 @@ def _html_text(html: str) -> str:
     return htmllib.unescape(_HTML_TAG.sub(" ", text))
 
 
+def _one_leg_result(text: str, side: Side, overall: Result) -> tuple[Result, dict[Side, Result]]:
+    """A one-leg study's own result when its text names legs ("Left: no DVT. Contralateral
+    right CFV: thrombus"), and the other leg's result when it is positive."""
+    sided = side_results(text)
+    if not sided:
+        return overall, {}
+    other = Side.RIGHT if side is Side.LEFT else Side.LEFT
+    positive_other = {other: Result.POSITIVE} if sided.get(other) is Result.POSITIVE else {}
+    return sided.get(side, Result.UNKNOWN), positive_other
+
+
 def convert_report(model: Any) -> list[Finding]:
     """Findings of one validated DiagnosticReport model."""
     status = get(model, "status")
@@ -128,8 +140,11 @@ def convert_report(model: Any) -> list[Finding]:
         side = _text_side(text)
 
     result = _conclusion_result(conclusion_codes)
+    other_leg: dict[Side, Result] = {}
     if result is None:
         result = result_from_text(text)
+        if side in (Side.LEFT, Side.RIGHT):
+            result, other_leg = _one_leg_result(text, side, result)
     complete = True
     if modality is Modality.DUPLEX:
         incomplete_coded = any(
@@ -140,6 +155,9 @@ def convert_report(model: Any) -> list[Finding]:
     if compression is None and _coded_compression(conclusion_codes):
         compression = _text_side(text) if _text_side(text) is not Side.UNKNOWN else side
     waveform = waveform_from_text(text) if modality is not Modality.CONTRAST_CT_MRI else None
+    if waveform and side in (Side.LEFT, Side.RIGHT):
+        # A one-leg study may state the other CFV for comparison: the study's is its own.
+        waveform = _side_waveform(text, side)
     mass_reported = modality is Modality.CONTRAST_CT_MRI and (
         condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
     )
@@ -167,6 +185,8 @@ def convert_report(model: Any) -> list[Finding]:
         found.extend(study(s, r, split=True) for s, r in per_side.items())
     else:
         found.append(study(side, result))
+    # A thrombus the one-leg study found in the other leg is that leg's positive (partial) study.
+    found.extend(replace(study(s, r, split=True), complete=False) for s, r in other_leg.items())
 
     all_text = f"{code_text} {text}"
     if modality is Modality.VENOGRAPHY_IVUS or clinical_text.has_any(all_text, _IVUS_TEXT):
@@ -194,7 +214,8 @@ def convert_report(model: Any) -> list[Finding]:
         positives = [s for s in found if isinstance(s, ImagingStudy)
                      and s.result is Result.POSITIVE]
         for positive in positives:
-            level = _dvt_level_from_text(text, positive.side if per_side else None)
+            sided = per_side or other_leg
+            level = _dvt_level_from_text(text, positive.side if sided else None)
             if level is VeinLevel.UNKNOWN:
                 continue
             found.append(Diagnosis(concept=Concept.DVT, side=positive.side, recorded=when,
