@@ -18,9 +18,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
-# Serve with the embedded defaults (SQLite in instance/, JWT optional for local use).
+# Serve with the embedded defaults (SQLite in instance/, JWT optional for local use) and the
+# /demo page on (CDS_DEMO=false turns it off).
 run: $(VENV)/.installed
-	CDS_REQUIRE_JWT=$${CDS_REQUIRE_JWT:-false} $(BIN)/flask --app cds_hooks run --host $(HOST) --port $(PORT)
+	CDS_REQUIRE_JWT=$${CDS_REQUIRE_JWT:-false} CDS_DEMO=$${CDS_DEMO:-true} $(BIN)/flask --app cds_hooks run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

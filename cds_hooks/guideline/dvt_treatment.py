@@ -21,6 +21,7 @@ from cds_hooks.guideline.recommendation import (
     name_findings,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 ENOXAPARIN = Code(RXNORM, "67108", "enoxaparin")
 SUBCUTANEOUS = Code(SNOMED, "34206005", "Subcutaneous route")
@@ -119,9 +120,18 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
     apply) and the card asks for paediatric dosing.
     """
     if not state.acute_dvt or state.therapeutic_anticoagulation:
-        return None
+        return silent(
+            "dvt-anticoagulation-lmwh",
+            first_unmet(
+                ("no acute DVT", state.acute_dvt),
+                (
+                    "therapeutic anticoagulation is already active",
+                    not state.therapeutic_anticoagulation,
+                ),
+            ),
+        )
     if state.anticoagulation_contraindicated:
-        return None
+        return silent("dvt-anticoagulation-lmwh", "anticoagulation is contraindicated")
     evidence = list(state.evidence.get("acute_dvt", ()))
     evidence += [
         cite(f"Current anticoagulant at a prophylactic dose: {m.ingredient}", m.source, m.authored)
@@ -220,7 +230,13 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
     calf-vein DVT)". A DVT whose level is not stated is not treated as proximal.
     """
     if not (state.acute_proximal_dvt and state.anticoagulation_contraindicated):
-        return None
+        return silent(
+            "anticoagulation-contraindicated-ivc-filter",
+            first_unmet(
+                ("no acute proximal DVT", state.acute_proximal_dvt),
+                ("anticoagulation is not contraindicated", state.anticoagulation_contraindicated),
+            ),
+        )
     detail = (
         "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
         "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
@@ -244,9 +260,7 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
         indicator=Indicator.CRITICAL,
         summary="Acute proximal DVT and anticoagulation contraindicated: consider an IVC filter",
         detail=detail,
-        evidence=state.evidence.get("acute_dvt", ())
-        + state.contraindications
-        + hit,
+        evidence=state.evidence.get("acute_dvt", ()) + state.contraindications + hit,
         sources=("S1",),
         suggestions=(
             ServiceOrder(
@@ -276,7 +290,16 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
         and not state.anticoagulation_contraindicated
         and not state.thrombolysis_contraindicated
     ):
-        return None
+        return silent(
+            "thrombolysis-consider",
+            first_unmet(
+                ("no acute DVT", state.acute_dvt),
+                ("no limb-threatening ischemia", state.limb_threatening_ischemia),
+                ("no severe hypotension or shock", state.severe_hypotension),
+                ("anticoagulation is contraindicated", not state.anticoagulation_contraindicated),
+                ("thrombolysis is contraindicated", not state.thrombolysis_contraindicated),
+            ),
+        )
     return Recommendation(
         id="thrombolysis-consider",
         indicator=Indicator.CRITICAL,

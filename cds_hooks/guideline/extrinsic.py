@@ -23,6 +23,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.trace import silent
 
 __all__ = ["extrinsic_compression_treat_cause", "mass_characterization"]
 
@@ -86,7 +87,10 @@ def mass_characterization(state: PathwayState) -> Recommendation | None:
     """
     masses = uncharacterized_masses(state)
     if not masses:
-        return None
+        return silent(
+            "mass-characterization",
+            "no pelvic/iliac mass lacking both a documented nature and a contrast CT/MRI after it",
+        )
     suggestions = (
         (MRI_PELVIS_PREGNANCY,) if state.pregnant else (CT_PELVIS_CONTRAST, MRI_PELVIS_CONTRAST)
     )
@@ -123,7 +127,10 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
     """
     natures = extrinsic_causes(state)
     if not natures:
-        return None
+        return silent(
+            "extrinsic-compression-treat-cause",
+            "no characterized extrinsic cause on the swollen side or compressing the iliac vein",
+        )
     kinds = list(dict.fromkeys(n.nature for n in natures))
     hip = any(d.concept is Concept.HIP_ARTHROPLASTY for d in state.record.diagnoses)
     lines = []
@@ -157,9 +164,11 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
         else f"{_nature_text(kinds[0]).capitalize()} may compress the iliac vein: treat the cause"
     )
     if len(kinds) > 1:
-        summary = "Extrinsic iliac vein compression: treat each cause (" + ", ".join(
-            _nature_text(k) for k in kinds
-        ) + ")"
+        summary = (
+            "Extrinsic iliac vein compression: treat each cause ("
+            + ", ".join(_nature_text(k) for k in kinds)
+            + ")"
+        )
         if len(summary) >= 140:
             summary = "Extrinsic iliac vein compression: treat the causes, not with a NIVL stent"
     evidence = [evidence_of(f"{_nature_text(n.nature).capitalize()}", n) for n in natures]

@@ -16,6 +16,7 @@ from cds_hooks.guideline.recommendation import (
 )
 from cds_hooks.guideline.state import PathwayState
 from cds_hooks.guideline.thrombolysis_status import SOURCE_KEY
+from cds_hooks.guideline.trace import silent
 
 OVERRIDE_SYSTEM = "urn:iliac-cds:override-reason"
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
@@ -91,12 +92,18 @@ def ivc_filter_not_indicated(
     """
     filters = [o for o in orders if o.kind is OrderKind.IVC_FILTER]
     if not filters:
-        return None
+        return silent("ivc-filter-not-indicated", "no IVC filter among the in-scope draft orders")
     contraindicated = state.anticoagulation_contraindicated
     if contraindicated and state.acute_proximal_dvt:
-        return None
+        return silent(
+            "ivc-filter-not-indicated",
+            "anticoagulation is contraindicated with an acute proximal DVT: a filter is indicated",
+        )
     if contraindicated and (state.acute_dvt_level_unknown or _acute_pe(state)):
-        return None
+        return silent(
+            "ivc-filter-not-indicated",
+            "anticoagulation is contraindicated and the DVT level is unstated or a PE is on record",
+        )
     reasons = []
     if not contraindicated:
         reasons.append("anticoagulation is not contraindicated on record")
@@ -144,7 +151,7 @@ def thrombolysis_not_indicated(
     """
     lytics = [o for o in orders if o.kind is OrderKind.THROMBOLYSIS]
     if not lytics:
-        return None
+        return silent("thrombolysis-not-indicated", "no in-scope thrombolytic order")
     missing_criteria = [
         name
         for name, present in (
@@ -157,7 +164,11 @@ def thrombolysis_not_indicated(
     contraindications = state.thrombolysis_contraindications
     contraindicated = state.thrombolysis_contraindicated
     if not missing_criteria and not contraindicated:
-        return None
+        return silent(
+            "thrombolysis-not-indicated",
+            "acute DVT, limb-threatening ischemia and severe hypotension, no contraindication: "
+            "indicated",
+        )
     detail = (
         "This service reserves thrombolysis for acute DVT with limb-threatening ischemia and "
         "severe hypotension, without a contraindication (its rule, not the guideline's "
