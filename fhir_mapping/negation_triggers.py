@@ -199,6 +199,12 @@ _POST_UNCERTAIN = (
     "equivocal",
     "indeterminate",
     "is not excluded",
+    # "thrombus vs slow flow": a choice hedges both of its terms.
+    "versus",
+    "vs",
+    "or artifact",
+    "or slow flow",
+    "or sludge",
     "?",
 )
 
