@@ -58,7 +58,7 @@ class Assertion(StrEnum):
 _SENTENCE_END = re.compile(r"\.(?!\d)|(?<!\d)\.|[!;\n\r]")
 _CLAUSE_COMMA = re.compile(r",")
 _ABBREVIATION = re.compile(
-    r"\b(e\.g|i\.e|vs|approx|cf|incl|pt|hx|dx|ddx|fig|max|min|sec|resp|est|prox|dist|ext|int|ca)\."
+    r"\b(e\.g|i\.e|vs|approx|cf|incl|pt|hx|dx|ddx|fig|resp|prox|dist|ext|int|ref|diam|dr)\."
 )
 # A header starts a line or follows a sentence or clause end ("RLE: no DVT, LLE: thrombus"),
 # never the middle of a phrase ("right CFV and left CFV: phasic" is one statement).

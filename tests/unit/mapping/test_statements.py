@@ -19,6 +19,8 @@ from fhir_mapping.statements import current_text, is_history, side_of, statement
         ("RLE: no DVT, LLE: thrombus", ["rle: no dvt,", "lle: thrombus"]),
         ("Right CFV and left CFV: phasic.", ["right cfv and left cfv: phasic"]),
         ("FINDINGS:\nNo DVT\nLeft: thrombus", ["findings:", "no dvt", "left: thrombus"]),
+        ("Known prostate CA. No DVT. Dist. EIV 13 mm (ref.).",
+         ["known prostate ca", "no dvt", "dist eiv 13 mm (ref)"]),
     ],
 )
 def test_sentences(text: str, expected: list[str]) -> None:
