@@ -24,7 +24,8 @@ from .waveform_text import behavior_from_text
 
 _STENOSIS_CONTEXT = re.compile(
     r"\b(?:stenos[ie]s|stenotic|narrow\w*|compress\w*|reduction|luminal loss|lumen loss"
-    r"|obstruct\w*|occlu\w*|lesion|civ|eiv|iiv|iliac vein|may[- ]thurner|nivl)\b"
+    r"|obstruct\w*|occlu\w*|lesion|civ|eiv|iiv|iliac vein|may[- ]thurner|nivl|ivus"
+    r"|intravascular)\b"
 )
 _AREA = re.compile(r"\b(?:area|csa|mla|cross-sectional)\b")
 _DIAMETER = re.compile(r"\bdiameter\b")

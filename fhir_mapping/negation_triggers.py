@@ -168,6 +168,10 @@ _PRE_UNCERTAIN = (
     "vs",
     "unlikely",
     "query",
+    "consider",
+    "considered",
+    "leading consideration",
+    "leading differential",
     "?",
 )
 
@@ -199,6 +203,12 @@ _POST_UNCERTAIN = (
     "equivocal",
     "indeterminate",
     "is not excluded",
+    "is the leading consideration",
+    "leading consideration",
+    "is considered",
+    "is a consideration",
+    "is the favored diagnosis",
+    "is the most likely diagnosis",
     # "thrombus vs slow flow": a choice hedges both of its terms.
     "versus",
     "vs",

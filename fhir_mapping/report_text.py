@@ -67,7 +67,7 @@ _NORMAL_RE = re.compile(
     r"(?!not\b)(?:\w+ )?(?:normal|unremarkable|negative)\b"
     r"|\b(?:veins?|segments?|cfv|fv|sfv|pv|cfvs)(?: of the [\w ]{1,30}?)? (?:are|is|were|was) "
     r"(?:fully |completely |normally |easily )?compressible\b"
-    r"|^(?:[\w ]{0,30}:\s*)?(?:normal|unremarkable|negative)(?: study| exam)?$"
+    r"|^(?:[\w ]{0,30}:\s*)?(?:normal|unremarkable|negative|neg|nl|wnl)(?: study| exam)?$"
     r"|^(?:[\w-]+ ){0,3}(?:normal|unremarkable) (?:[\w-]+ ){0,4}(?:duplex|study|exam"
     r"|examination|ultrasound|veins)\b"
 )

@@ -46,8 +46,13 @@ _ISE_RE = re.compile(
 _WORD_RE = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")\b")
 
 
+# "LCIV", "REIV": the side letter written onto the vein abbreviation.
+_GLUED_SIDE = re.compile(r"\b([lr])(civ|eiv|iiv|cfv|cia|eia|sfv|fv|pv|ptv)\b")
+
+
 def americanize(lowered: str) -> str:
     """Lower-cased text with British spellings and known misspellings folded."""
+    lowered = _GLUED_SIDE.sub(r"\1 \2", lowered)
     if "ae" in lowered or "oe" in lowered:
         lowered = _PREFIX_RE.sub(lambda m: _PREFIXES[m.group(1)], lowered)
     if "is" in lowered:

@@ -34,8 +34,9 @@ _SIDE_RE = re.compile(
     rf"\b(?:(left|right|lt|rt|lle|rle)(?:-sided)?\b|(l|r)(?:-sided\b|\s+(?={_VEIN_ABBREVIATION})\b))"
 )
 _BILATERAL_RE = re.compile(
-    r"\b(?:bilateral(?:ly)?|bilat|both (?:legs|lower (?:limbs|extremities)|sides|common|external"
-    r"|iliac|cfvs?|common femoral)|ble|left and right|right and left|l and r|r and l|r/l|l/r)\b"
+    r"\b(?:bilateral(?:ly)?|bilat|b/l|both (?:legs|lower (?:limbs|extremities)|sides|common"
+    r"|external|iliac|cfvs?|common femoral)|ble|left and right|right and left|l and r|r and l"
+    r"|r/l|l/r)\b"
 )
 _HEADER_SIDE = re.compile(
     r"^(?:(left|right|lt|rt|lle|rle|l|r)|(bilateral|ble))(?:\s+(?:leg|side|lower (?:extremity|limb)"
@@ -56,6 +57,7 @@ _HISTORY = re.compile(
     r"(?:\((?:\d{1,2}/){0,2}(?:19|20)\d\d\)"
     r"|\b(?:previous(?:ly)?|prior|formerly|history of|hx of|h/o|in (?:19|20)\d\d"
     r"|(?:19|20)\d\d (?:study|exam|ivus|duplex|scan|venogram)"
+    r"|(?:study|exam|ivus|duplex|scan|venogram) (?:of |from |dated )?(?:\d{1,2}/){0,2}(?:19|20)\d\d"
     r"|(?:months?|years?|weeks?) ago|last (?:year|study|exam)|at that time|was then"
     r"|on the (?:earlier|last|old) (?:study|exam|scan)"
     r"|(?:from|of|dated) (?:\d{1,2}/){0,2}(?:19|20)\d\d))(?!\w)"
