@@ -142,16 +142,17 @@ def per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side,
     results = side_results(text)
     if not results:
         return None
+    named = {s.side for s in statements(text) if s.current} & {Side.LEFT, Side.RIGHT}
+    if Side.BILATERAL in {s.side for s in statements(text)}:
+        named = {Side.LEFT, Side.RIGHT}
     if study_side is Side.UNKNOWN:
         # A study of unknown side keeps only the legs its text names.
-        named = {s.side for s in statements(text) if s.current} & {Side.LEFT, Side.RIGHT}
-        if Side.BILATERAL in {s.side for s in statements(text)}:
-            named = {Side.LEFT, Side.RIGHT}
         results = {side: r for side, r in results.items() if side in named}
         return results or None
     for side in (Side.LEFT, Side.RIGHT):
-        if results.get(side) is Result.UNKNOWN and overall is not Result.NEGATIVE:
-            results[side] = Result.UNKNOWN
+        # A leg of a bilateral study its text never names keeps the study's negative only.
+        if side not in named and results[side] is Result.UNKNOWN and overall is Result.NEGATIVE:
+            results[side] = Result.NEGATIVE
     return results
 
 

@@ -19,7 +19,6 @@ from functools import lru_cache
 
 from cds_hooks.guideline.findings import Side
 
-from .laterality import combine
 from .text import sentences
 
 _SIDE_WORD = {"left": Side.LEFT, "lt": Side.LEFT, "l": Side.LEFT, "lle": Side.LEFT,
@@ -182,10 +181,6 @@ def text_of(found: list[Statement], side: Side | None = None) -> str:
     return ". ".join(
         s.current for s in found if s.current and (keep is None or s.side in keep)
     )
-
-
-def sides_named(found: list[Statement]) -> Side:
-    return combine(s.side for s in found)
 
 
 __all__ = [
