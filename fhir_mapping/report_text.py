@@ -235,7 +235,11 @@ _LIMITED_RE = re.compile(
     r"|suboptimal)|suboptimal (?:study|exam|examination|evaluation|visualization|imaging)"
     r"|incomplete (?:study|exam|examination|evaluation|assessment|visualization)"
     r"|(?:non-?diagnostic|nondiagnostic) (?:study|exam|examination|evaluation)"
-    r"|study (?:is|was) limited|exam(?:ination)? (?:is|was) limited)"
+    r"|study (?:is|was) limited|exam(?:ination)? (?:is|was) limited"
+    r"|limited (?:[\w-]+ ){0,5}(?:duplex|ultrasound|doppler|sonogram|scan)"
+    r"|(?:two|2|three|3)[- ]point|point[- ]of[- ]care|pocus"
+    r"|(?:veins?|cfv|popliteal|femoral|proximal|segments?) only\b|only the (?:[\w-]+ ){1,6}"
+    r"(?:was|were) (?:examined|imaged|assessed|evaluated|scanned))"
 )
 _NOT_DONE_RE = re.compile(
     r"\b(?:(?:could|can|cannot|can't|were|was|are|is)\s+(?:not\s+)?(?:be\s+)?"
