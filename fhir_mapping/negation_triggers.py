@@ -86,6 +86,11 @@ _POST_NEGATION = (
     "none",
     "none seen",
     "none identified",
+    "not performed",
+    "was not performed",
+    "were not performed",
+    "not done",
+    "not obtained",
 )
 
 # Phrases that look like a trigger but do not negate what follows them.

@@ -28,7 +28,7 @@ from .diagnostic_report import _report_text, convert_report
 from .imaging_study import _imaging_study
 from .pathology import is_pathology, pathology_code, pathology_natures
 from .statuses import _IMAGING_STUDY_EXCLUDED, _USABLE_STATUS, Finding
-from .study_kind import modality_from_text
+from .study_kind import modality_from_text, venography_named
 
 # Applied to lower-cased text (`concept_text`): no case-insensitive matching needed.
 _RELEVANT_TEXT = re.compile(
@@ -51,7 +51,11 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     text = concept_text(code)
     if _RELEVANT_TEXT.search(text) and modality_from_text(text) is not None:
         return True
-    return pathology_code(code_codings, text)
+    if pathology_code(code_codings, text):
+        return True
+    # A venography/IVUS report may be named only by its conclusion (profile v2.3).
+    conclusion = resource.get("conclusion")
+    return isinstance(conclusion, str) and venography_named(conclusion)
 
 
 def _raw_has_ivus(resource: Mapping[str, Any]) -> bool:

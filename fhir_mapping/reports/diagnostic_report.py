@@ -51,7 +51,12 @@ from .conclusions import (
 )
 from .masses import _masses, _reports_pelvic_mass
 from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
-from .study_kind import _modality_from_codes, modality_from_text, not_a_leg_or_pelvic_study
+from .study_kind import (
+    _modality_from_codes,
+    modality_from_text,
+    not_a_leg_or_pelvic_study,
+    venography_named,
+)
 
 _DVT_IMAGING = frozenset({Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY})
 _CROSS_SECTIONAL = frozenset(
@@ -124,9 +129,14 @@ def convert_report(model: Any) -> list[Finding]:
     codes = code_set(code)
     code_text = concept_text(code)
     modality = _modality_from_codes(codes) or modality_from_text(code_text)
+    raw_text = _report_text(model)
+    if modality is None and venography_named(raw_text):
+        # Profile: a report whose conclusion names venography/IVUS is a venography/IVUS report
+        # whatever its code ("RFA Vein - left Views W contrast IV").
+        modality = Modality.VENOGRAPHY_IVUS
     if modality is None or not_a_leg_or_pelvic_study(code_text):
         return []
-    text = findings_text(_report_text(model))
+    text = findings_text(raw_text)
     conclusion_codes = code_set(get(model, "conclusionCode"))
     when = first_when(model, *_WHEN_KEYS)
     display = str(get(code, "text") or next((d for _, _, d in codings(code) if d), modality))
@@ -188,12 +198,13 @@ def convert_report(model: Any) -> list[Finding]:
     # A thrombus the one-leg study found in the other leg is that leg's positive (partial) study.
     found.extend(replace(study(s, r, split=True), complete=False) for s, r in other_leg.items())
 
-    all_text = f"{code_text} {text}"
-    if modality is Modality.VENOGRAPHY_IVUS or clinical_text.has_any(all_text, _IVUS_TEXT):
+    all_text = f"{code_text}. {text}"
+    # "IVUS not performed": a venographic percentage is then not an IVUS measurement.
+    ivus_done = clinical_text.affirmed(all_text, _IVUS_TEXT)
+    if modality is Modality.VENOGRAPHY_IVUS or ivus_done:
         found.extend(
             replace(f, preliminary=True) if preliminary and isinstance(f, IvusStenosis) else f
-            for f in ivus_findings(text, side, when, source,
-                                   ivus=clinical_text.has_any(all_text, _IVUS_TEXT))
+            for f in ivus_findings(text, side, when, source, ivus=ivus_done)
         )
     if modality in _CROSS_SECTIONAL or modality is Modality.VENOGRAPHY_IVUS:
         # The text of the mass's own imaging names its nature (profile v2.3).

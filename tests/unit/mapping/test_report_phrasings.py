@@ -40,6 +40,8 @@ _REPORT_CODES: dict[str, dict[str, Any]] = {
     "ct-pelvis": {"coding": [{"system": SNOMED, "code": "74710000"}],
                   "text": "CT abdomen and pelvis with IV contrast"},
     "ivus": {"coding": [{"system": CPT, "code": "37252"}], "text": "Venography with IVUS"},
+    "venography-rfa": {"coding": [{"system": LOINC, "code": "26065-3",
+                                   "display": "RFA Vein - left Views W contrast IV"}]},
     "pathology": {"coding": [{"system": LOINC, "code": "60567-5"}],
                   "text": "Surgical pathology report"},
 }
