@@ -32,12 +32,22 @@ _LIMITED_SITES = frozenset({"56459004", "344001", "53840002", "30021000", "70258
 _WHOLE_LEG_TEXT = ("thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle",
                    "whole limb", "entire limb", "whole lower limb",
                    # EHR wording puts the side in the middle: "swelling of entire left leg"
-                   "whole left leg", "whole right leg", "entire left leg", "entire right leg")
+                   "whole left leg", "whole right leg", "entire left leg", "entire right leg",
+                   "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+                   "entire right lower extremity", "entire lower limb", "whole left lower limb",
+                   "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+                   "up to the thigh", "to the groin", "extending to the thigh",
+                   "including the thigh")
 # A free-text note mentions the hip or groin for many reasons ("s/p hip replacement"); only
 # these explicit, non-negated statements of extent count there.
 _WHOLE_LEG_NOTE = ("whole leg", "entire leg", "groin to ankle", "thigh swelling",
                    "whole left leg", "whole right leg", "entire left leg", "entire right leg",
-                   "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb")
+                   "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb",
+                   "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+                   "entire right lower extremity", "entire lower limb", "whole left lower limb",
+                   "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+                   "up to the thigh", "to the groin", "extending to the thigh",
+                   "including the thigh")
 _LIMITED_TEXT = ("foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs",
                  "shin", "pretibial")
 

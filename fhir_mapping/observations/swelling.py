@@ -19,11 +19,19 @@ _WHOLE_LEG_TEXT = (
     "thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle", "whole limb",
     "entire limb", "whole lower limb", "whole left leg", "whole right leg", "entire left leg",
     "entire right leg",
+    "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+    "entire right lower extremity", "entire lower limb", "whole left lower limb",
+    "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+    "up to the thigh", "to the groin", "extending to the thigh", "including the thigh",
 )  # fmt: skip
 _WHOLE_LEG_NOTE = (
     "whole leg", "entire leg", "groin to ankle", "thigh swelling", "swelling of the thigh",
     "swelling to the thigh", "whole limb", "entire limb", "whole left leg", "whole right leg",
     "entire left leg", "entire right leg",
+    "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+    "entire right lower extremity", "entire lower limb", "whole left lower limb",
+    "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+    "up to the thigh", "to the groin", "extending to the thigh", "including the thigh",
 )  # fmt: skip
 _LIMITED_TEXT = (
     "foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs", "shin",
