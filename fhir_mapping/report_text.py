@@ -238,6 +238,8 @@ _LIMITED_RE = re.compile(
     r"|study (?:is|was) limited|exam(?:ination)? (?:is|was) limited"
     r"|limited (?:[\w-]+ ){0,5}(?:duplex|ultrasound|doppler|sonogram|scan)"
     r"|(?:two|2|three|3)[- ]point|point[- ]of[- ]care|pocus"
+    r"|not all (?:[\w-]+ ){0,4}(?:were|was|are|could be|can be) (?:\w+ )?(?:visualized|seen|imaged"
+    r"|assessed|evaluated|compressed|examined)"
     r"|(?:veins?|cfv|popliteal|femoral|proximal|segments?) only\b|only the (?:[\w-]+ ){1,6}"
     r"(?:was|were) (?:examined|imaged|assessed|evaluated|scanned))"
 )

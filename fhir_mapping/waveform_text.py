@@ -22,16 +22,22 @@ _NON_PHASIC_RE = re.compile(
     r"|continuous(?: (?:and|,) ?(?:non[- ]?phasic|monophasic))?(?: (?:venous|doppler|spectral"
     r"|low[- ]velocity|forward))?(?: (?:flow|signal|signals|waveform|waveforms|pattern|doppler))?"
     r"|(?:loss|absence|lack|absent|reduction|diminution|dampening|blunting|attenuation"
-    r"|decreased|diminished|reduced|dampened|blunted|attenuated|abolished|no)"
+    r"|decreased|diminished|reduced|dampened|blunted|attenuated|abolished|poor|no)"
     r"(?: of)?(?: the)?(?: normal)?(?: respiratory| respiro-?)?(?: phasicity| phasic flow"
     r"| phasic variation| variation| variability| phasic pattern)"
-    r"|flat|flattened|blunted|dampened|damped)(?![\w-])"
+    r"|flat|flattened|blunted|dampened|damped"
+    r"|(?:phasic flow|phasicity|respiratory variation|respiratory phasicity)"
+    r" (?:is |was |has been )?(?:lost|absent|abolished|diminished|reduced|decreased)"
+    r"|(?:has |have )?lost (?:its |the |their )?(?:normal )?(?:respiratory )?"
+    r"(?:phasicity|variation))"
+    r"(?![\w-])"
 )
 _PHASIC_RE = re.compile(
     r"(?<![\w-])(?:(?:normal |preserved )?(?:respiro)?phasic(?:ity)?(?: flow| waveforms?)?"
     r"(?: with respiration)?|respiratory (?:phasicity|variation|variability)"
     r"|var(?:ies|ied|y|ying)(?: normally| appropriately)? with respiration"
-    r"|normal (?:doppler )?(?:waveforms?|spectral waveforms?))(?![\w-])"
+    r"|normal (?:doppler )?(?:waveforms?|spectral waveforms?)"
+    r"|(?:waveforms?|doppler|spectral doppler)\s*(?::|is|are)\s*normal)(?![\w-])"
 )
 # A statement about the CFV Doppler: words that make it one whatever else it says...
 _STRONG_DOPPLER = re.compile(
