@@ -46,6 +46,11 @@ _NOT_EXTRINSIC = re.compile(
     r"(?:thromb\w*|post-?thrombotic|scar\w*|synechia\w*|trabecul\w*|webs?|intimal)\b"
     r"|\bin-?stent\b|\bcrossing (?:the|of) (?:\w+ ){0,3}(?:ligament|catheter|wire)\b"
 )
+# "No thrombus in the compressed left CIV": the negation is of the thrombus, not the compression.
+_NEGATED_THROMBUS_IN = re.compile(
+    r"\b(?:no|without)\s+(?:evidence of\s+|residual\s+)?(?:thromb\w*|clot|dvt|filling defect)"
+    r"\s+(?:is\s+seen\s+|is\s+identified\s+)?(?:within|in|of|at)\s+"
+)
 _ARTERY_RE = re.compile(
     rf"\b(?:(?:{_SIDE_WORDS})\s+)?(?:(?:common|external|internal)\s+)?(?:iliac\s+arter(?:y|ies)"
     r"|cia|eia|iia)\b"
@@ -83,6 +88,7 @@ def _statement_compression(statement: Statement) -> Side | None:
     if not veins and not syndrome:
         return None
     masked = _NOT_EXTRINSIC.sub(lambda m: " " * len(m.group(0)), sentence)
+    masked = _NEGATED_THROMBUS_IN.sub(lambda m: " " * len(m.group(0)), masked)
     affirmed = [
         (start, end) for start, end, state in occurrences(masked, _COMPRESSION_RE)
         if state is Assertion.AFFIRMED
