@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from cds_hooks import config, demo, observability, security
-from cds_hooks.http import api, cors, error_handlers, explain, feedback
+from cds_hooks.http import api, cors, error_handlers, explain, feedback, warmup
 from cds_hooks.storage import store
 
 
@@ -32,4 +32,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     feedback.init_app(app)
     explain.init_app(app)
+    warmup.init_app(app)  # last: the whole path is in place
     return app

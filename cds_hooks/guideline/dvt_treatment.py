@@ -4,11 +4,10 @@ and thrombolysis reserved for limb-threatening DVT with severe hypotension."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 
 from cds_hooks.guideline.clinical_status import HIT_TEXT, cite
-from cds_hooks.guideline.dates import newest, within
+from cds_hooks.guideline.dates import age_years, newest, within
 from cds_hooks.guideline.findings import Measure, Measurement
 from cds_hooks.guideline.order_codes import RXNORM, SNOMED
 from cds_hooks.guideline.recommendation import (
@@ -47,12 +46,6 @@ class RenalFunction:
     ml_min: float
     method: str  # "Cockcroft-Gault creatinine clearance" | "eGFR"
     evidence: tuple[Evidence, ...]
-
-
-def age_years(birth: date | None, today: date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
@@ -117,7 +110,7 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
     anticoagulation active, anticoagulation not contraindicated". No weight: no MedicationRequest,
     the card asks for one. Heparin contraindicated: no LMWH; a non-heparin anticoagulant is
     needed. Under 18 years no dose is suggested (adult label dosing and Cockcroft-Gault do not
-    apply) and the card asks for paediatric dosing.
+    apply) and the card says pediatric dosing needs pediatric hematology input.
     """
     if not state.acute_dvt or state.therapeutic_anticoagulation:
         return silent(
@@ -156,9 +149,15 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         )
 
     if state.heparin_contraindicated:
-        return _non_heparin_needed(state, evidence, sources)
+        rec = _non_heparin_needed(state, evidence, sources)
+        return _for_child(rec, state) if state.under_18 else rec
 
-    age = age_years(state.record.patient.birth_date, state.as_of.date())
+    if state.under_18:
+        summary = (
+            "Acute DVT, not anticoagulated, patient under 18: anticoagulate with pediatric "
+            "hematology input"
+        )
+        return _for_child(_lmwh(summary, detail, evidence, missing, sources, suggestions), state)
     if state.weight is None:
         summary = (
             "Acute DVT, not anticoagulated: start enoxaparin 1 mg/kg every 12 h (record weight)"
@@ -166,10 +165,6 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         missing.append("Body weight within 90 days (needed for the enoxaparin dose)")
         return _lmwh(summary, detail, evidence, missing, sources, suggestions)
     evidence += state.evidence.get("weight", ())
-    if age is not None and age < ADULT_AGE_YEARS:
-        summary = "Acute DVT, not anticoagulated: start LMWH at a paediatric weight-based dose"
-        detail += " The patient is under 18: adult enoxaparin dosing does not apply."
-        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
 
     dose = enoxaparin_dose_mg(state.weight.value)
     interval = INTERVAL_HOURS
@@ -317,6 +312,25 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
         + state.evidence.get("severe_hypotension", ()),
         sources=("S1",),
         quote=THROMBOLYSIS_QUOTE,
+    )
+
+
+def _for_child(rec: Recommendation, state: PathwayState) -> Recommendation:
+    """Catalog: "Under 18 -> no MedicationRequest: the card says pediatric dosing needs
+    pediatric hematology input" (the seed and the Label dose adults), with or without a weight
+    on record, and whatever else the card says (heparin contraindicated too)."""
+    note = (
+        f" The patient is under 18 ({state.age_years} years): the adult enoxaparin dose "
+        "(1 mg/kg every 12 hours) and the Cockcroft-Gault renal adjustment do not apply, so no "
+        "dose is suggested. Pediatric anticoagulant dosing needs pediatric hematology input."
+    )
+    shown = state.evidence.get("age", ()) + state.evidence.get("weight", ())
+    return replace(
+        rec,
+        detail=rec.detail + note,
+        evidence=rec.evidence + tuple(e for e in shown if e not in rec.evidence),
+        missing=(*rec.missing, "Pediatric hematology input on the anticoagulant and its dose"),
+        suggestions=(),
     )
 
 

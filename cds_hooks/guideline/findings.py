@@ -98,6 +98,15 @@ class Diagnosis:
     level: VeinLevel = VeinLevel.UNKNOWN  # DVT only
     site_text: str = ""  # lower-cased bodySite/text used for site decisions (e.g. "iliac")
     source: Source = field(default_factory=Source)
+    # FHIR references of the records this one rests on (Condition.evidence.detail): a DVT
+    # Condition naming the duplex that found it is a record of the same DVT.
+    evidence_refs: tuple[str, ...] = ()
+    # onsetAge as (value, UCUM unit "a" | "mo" | "wk" | "d"); the guideline dates it from the
+    # patient's birth date (the mapper does not know it).
+    onset_age: tuple[float, str] | None = None
+    # A partial onset ("2026-10", "2026") arrives as its first day in `onset`; this is its last
+    # day, so that a month that straddles a window is not read as wholly old.
+    onset_last_day: datetime | None = None
 
     @property
     def when(self) -> datetime | None:
@@ -204,6 +213,9 @@ class ImagingStudy:
     # (catalog: "the contrast CT that found the mass does" characterize it, whatever the day the
     # mass was charted).
     mass_reported: bool = False
+    # Level of the thrombus a positive study states (conclusion code, bodySite or text): a duplex
+    # positive only in calf veins is DISTAL; UNKNOWN when the study does not say.
+    level: VeinLevel = VeinLevel.UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -108,11 +108,13 @@ def ivc_filter_not_indicated(
     if not contraindicated:
         reasons.append("anticoagulation is not contraindicated on record")
     if not state.acute_proximal_dvt:
-        reasons.append(
-            "the acute DVT on record is distal (calf veins)"
-            if state.acute_dvt
-            else "there is no acute proximal DVT on record"
-        )
+        if not state.acute_dvt:
+            reasons.append("there is no acute proximal DVT on record")
+        elif state.acute_dvt_level_unknown:
+            # Never call a DVT distal that no record places in the calf veins.
+            reasons.append("the acute DVT has no stated proximal level")
+        else:
+            reasons.append("the acute DVT on record is distal (calf veins)")
     evidence: tuple[Evidence, ...] = tuple(
         Evidence(f"Draft order: {_order_text(o)}", (o.ref,)) for o in filters
     )

@@ -45,8 +45,9 @@ class GuidelineSettings:
     egfr_ml_min: float = 60.0  # < this = renal disease present
     albumin_g_dl: float = 3.5  # < this = hypoalbuminemia
     crcl_renal_dose_ml_min: float = 30.0  # CrCl (or eGFR) < this -> enoxaparin once daily
-    weight_min_kg: float = 20.0  # implausible weights ignored
-    weight_max_kg: float = 350.0
+    weight_min_kg: float = 20.0  # adults: lighter weights are implausible and ignored
+    weight_min_kg_under_18: float = 0.5  # under 18: lighter weights are implausible
+    weight_max_kg: float = 350.0  # any age: heavier weights are implausible
     # Anticoagulant doses the catalog does not classify (therapeutic vs prophylactic)
     heparin_sc_prophylactic_max_u: float = 7500.0  # SC UFH <= this U per dose = prophylaxis
     dalteparin_prophylactic_max_iu: float = 5000.0  # no weight: > this IU per dose = treatment

@@ -109,6 +109,10 @@ class PathwayState:
     thrombolysis_contraindicated: bool = False
     thrombolysis_contraindications: tuple[Evidence, ...] = ()
     pregnant: bool = False
+    # Catalog "Under 18": whole years on the hook's day from Patient.birthDate (None = unknown,
+    # counted as adult)
+    age_years: int | None = None
+    under_18: bool = False
 
     # Iliac anatomy and masses
     masses: tuple[Diagnosis, ...] = ()  # current pelvic/iliac masses (incl. lymphadenopathy)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from cds_hooks.guideline.findings import (
@@ -25,7 +26,7 @@ from cds_hooks.guideline.findings import (
     Swelling,
 )
 
-from ..fhir_types import ICD10CM, SNOMED, codings, concept_text
+from ..fhir_types import ICD10CM, SNOMED, codings, concept_text, condition_evidence_refs
 from ..fhir_validation import validate
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
@@ -98,7 +99,11 @@ def convert(resource: Mapping[str, Any]) -> list[Finding]:
     model = validate(resource)
     if model is None:
         return []
-    return convert_model(model)
+    found = convert_model(model)
+    refs = condition_evidence_refs(resource)
+    if not refs:
+        return found
+    return [replace(f, evidence_refs=refs) if isinstance(f, Diagnosis) else f for f in found]
 
 
 def convert_model(model: Any) -> list[Finding]:
