@@ -218,7 +218,14 @@ def _report_findings(model: Any) -> list[Finding]:
         # A contrast CT/MRI is of the abdomen/pelvis: a mass it names is the pelvic mass.
         site_known = (modality is Modality.CONTRAST_CT_MRI or compression is not None
                       or _reports_pelvic_mass(text))
-        found.extend(_masses(conclusion_codes, side, when, source, text, site_known=site_known))
+        # A nature stated without a side ("Biopsy-proven DLBCL.") is the side's of the mass or
+        # compression the report names.
+        mass_side = side
+        if mass_side is Side.UNKNOWN:
+            mass_side = compression if compression not in (None, Side.UNKNOWN) else _text_side(text)
+        found.extend(
+            _masses(conclusion_codes, mass_side, when, source, text, site_known=site_known)
+        )
     # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
     # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
     if modality in _CROSS_SECTIONAL and condition_vs.PELVIC_MASS.matches(conclusion_codes):

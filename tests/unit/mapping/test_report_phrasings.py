@@ -153,6 +153,10 @@ def _nature(rec: PatientRecord) -> Any:
     return sorted({m.nature.value for m in rec.masses})
 
 
+def _nature_side(rec: PatientRecord) -> Any:
+    return sorted({f"{m.nature.value}:{m.side.value}" for m in rec.masses})
+
+
 def _ischemia(rec: PatientRecord) -> Any:
     return any(d.concept is Concept.LIMB_ISCHEMIA for d in rec.diagnoses)
 
@@ -188,6 +192,7 @@ READERS: dict[str, Callable[[PatientRecord, Any], Any]] = {
     "reference_mm": lambda rec, _: _reference(rec),
     "behavior": lambda rec, _: _behavior(rec),
     "nature": lambda rec, _: _nature(rec),
+    "nature_side": lambda rec, _: _nature_side(rec),
     "ischemia": lambda rec, _: _ischemia(rec),
     "qol": lambda rec, _: _qol(rec),
     "swelling_present": lambda rec, _: _swelling_present(rec),
