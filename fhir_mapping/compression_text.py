@@ -23,8 +23,8 @@ _SIDE_WORDS = r"left|right|lt|rt|l|r|bilateral|both"
 _VEIN_RE = re.compile(
     rf"\b(?:(?P<side>{_SIDE_WORDS})(?:-sided)?\s+(?:(?P<other>and (?:left|right)|/ ?(?:l|r))\s+)?)?"
     r"(?:(?:proximal|distal|mid|common|external|internal|ext|int)\s+){0,2}"
-    r"(?:iliac\s+(?:veins?|venous|vein confluence|v)\b|civs?\b|eivs?\b|iivs?\b|ilio-?caval\b"
-    r"|iliocaval\b|iliofemoral veins?\b)"
+    r"(?:iliac\s+(?:veins?|venous|vein confluence|v|vessels?)\b|civs?\b|eivs?\b|iivs?\b"
+    r"|ilio-?caval\b|iliocaval\b|iliofemoral veins?\b)"
 )
 _SYNDROME = (
     r"may[- ]thurner|cockett(?:'s)?|nivl|non-?thrombotic iliac vein (?:lesion|obstruction)"
@@ -33,7 +33,7 @@ _SYNDROME = (
 _COMPRESSION_WORD = (
     r"compress(?:ed|es|ing|ion|ive)?|narrow(?:ed|ing|s)?|effac(?:ed|ement|ing|es)"
     r"|stenos(?:is|es|ed)|stenotic|imping(?:ed|ement|ing|es)|flatten(?:ed|ing|s)?"
-    r"|encas(?:ed|ement|ing)|indent(?:ed|ation|ing|s)?|mass effect"
+    r"|encas(?:ed|ement|ing)|slit-?like|indent(?:ed|ation|ing|s)?|mass effect"
 )
 _COMPRESSION_RE = re.compile(rf"(?<![\w-])(?:{_COMPRESSION_WORD}|{_SYNDROME})(?![\w-])")
 _SYNDROME_RE = re.compile(rf"(?<![\w-])(?:{_SYNDROME})(?![\w-])")

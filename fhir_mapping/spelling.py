@@ -47,7 +47,7 @@ _WORD_RE = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) +
 
 
 # "LCIV", "REIV": the side letter written onto the vein abbreviation.
-_GLUED_SIDE = re.compile(r"\b([lr])(civ|eiv|iiv|cfv|cia|eia|sfv|fv|pv|ptv)\b")
+_GLUED_SIDE = re.compile(r"\b([lr])\.?\s?(civ|eiv|iiv|cfv|cia|eia|sfv|fv|pv|ptv)\b")
 
 
 def americanize(lowered: str) -> str:
