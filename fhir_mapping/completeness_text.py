@@ -61,15 +61,18 @@ _THROMBUS_SUBJECT = re.compile(
 )
 
 
+_NEGATIVE_WORD = re.compile(r"\b(?:not|cannot|can't|unable)\b")
+_PARTIAL_WORD = re.compile(
+    r"(?:poorly|partially|inadequately|incompletely|suboptimally|obscured|excluded|omitted)"
+)
+
+
 def _says_not_done(sentence: str) -> bool:
     for m in _NOT_DONE_RE.finditer(sentence):
         if _THROMBUS_SUBJECT.search(sentence[: m.start()]):
             continue
         phrase = m.group(0)
-        if re.search(r"\b(?:not|cannot|can't|unable)\b", phrase) or re.match(
-            r"(?:poorly|partially|inadequately|incompletely|suboptimally|obscured|excluded"
-            r"|omitted)", phrase
-        ):
+        if _NEGATIVE_WORD.search(phrase) or _PARTIAL_WORD.match(phrase):
             return True
     return False
 

@@ -52,6 +52,13 @@ _LESION_CONTEXT = re.compile(
 )
 
 
+# The fixed-lesion phrases, removed before reading dynamic ones ("no respiratory variation"
+# must not read as "respiratory variation").
+_FIXED_PHRASES = re.compile(
+    "|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in sorted(vs.FIXED_TEXT, key=len, reverse=True))
+)
+
+
 def _statement_waveform(sentence: str, doppler: bool) -> Waveform | None:
     strong = doppler or bool(_STRONG_DOPPLER.search(sentence))
     if not strong and (not _WEAK_DOPPLER.search(sentence) or _LESION_CONTEXT.search(sentence)):
@@ -120,7 +127,7 @@ def behavior_from_text(text: str) -> Behavior | None:
         ):
             continue  # a Doppler sentence: respiratory variation there is a waveform
         fixed = clinical_text.assertion(sentence, vs.FIXED_TEXT)
-        rest = _strip(sentence, vs.FIXED_TEXT)
+        rest = _FIXED_PHRASES.sub(" ", sentence)
         dynamic = clinical_text.assertion(rest, vs.DYNAMIC_TEXT)
         if dynamic is clinical_text.Assertion.AFFIRMED:
             states.add(Behavior.DYNAMIC)
@@ -134,12 +141,6 @@ def behavior_from_text(text: str) -> Behavior | None:
             states.add(Behavior.FIXED)
     # Contradictory statements leave the behavior unknown rather than guessed.
     return states.pop() if len(states) == 1 else None
-
-
-def _strip(sentence: str, phrases: tuple[str, ...]) -> str:
-    for phrase in sorted(phrases, key=len, reverse=True):
-        sentence = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", sentence)
-    return sentence
 
 
 __all__ = ["behavior_from_text", "side_waveform", "waveform_from_text", "waveforms"]
