@@ -37,8 +37,6 @@ _NOT_DONE_RE = re.compile(
     r"|identify)|(?:poorly|partially|inadequately|incompletely|suboptimally) (?:visualized|seen"
     r"|imaged|assessed|evaluated)|obscured|not included|excluded from|not performed|omitted)"
 )
-_NEGATED_NOT_DONE = re.compile(r"\b(?:could|can|were|was|are|is)\s+(?:be\s+)?(?:imaged|visual|"
-                               r"assessed|evaluated|interrogated|compressed|examined|seen)")
 
 
 def incomplete_text(text: str) -> bool:
