@@ -58,6 +58,7 @@ _HISTORY = re.compile(
     r"|(?:19|20)\d\d (?:study|exam|ivus|duplex|scan|venogram)"
     r"|(?:study|exam|ivus|duplex|scan|venogram) (?:of |from |dated )?(?:\d{1,2}/){0,2}(?:19|20)\d\d"
     r"|(?:months?|years?|weeks?) ago|last (?:year|study|exam)|at that time|was then"
+    r"|(?:old|earlier|outside) (?:study|exam|examination|ivus|scan|duplex|report|venogram)"
     r"|on the (?:earlier|last|old) (?:study|exam|scan)"
     r"|(?:from|of|dated) (?:\d{1,2}/){0,2}(?:19|20)\d\d))(?!\w)"
 )
