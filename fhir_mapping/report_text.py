@@ -81,10 +81,19 @@ _NORMAL_RE = re.compile(
 )
 
 
+# "IMPRESSION: POSITIVE." / "Positive left leg venous duplex.": a positive study.
+_POSITIVE_STUDY_RE = re.compile(
+    r"^(?:[\w ]{0,30}:\s*)?(?:positive|pos)(?: study| exam| examination)?$"
+    r"|^(?:[\w ]{0,30}:\s*)?positive (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound)$"
+)
+
+
 def _result(body: str) -> Result:
     if not body:
         return Result.UNKNOWN
     for sentence in clinical_text.sentences(_without_chronic(body)):
+        if _POSITIVE_STUDY_RE.search(sentence):
+            return Result.POSITIVE
         thrombus = clinical_text.assertion(sentence, vs.THROMBUS_TEXT)
         if thrombus is clinical_text.Assertion.AFFIRMED:
             return Result.POSITIVE
