@@ -57,7 +57,9 @@ _SITE_SPECIFIC = re.compile(
 _SITE = re.compile(
     r"\b(?:pelvi[cs]|iliac|inguinal|groin|retroperitone\w*|nodal|nodes?|adenopathy"
     r"|lymphadenopathy|psoas|obturator|presacral|sacral|sidewall|adnex\w*|para-?aortic"
-    r"|civ|eiv|iiv|l5|s1|lumbosacral)\b"
+    r"|civ|eiv|iiv|l5|s1|lumbosacral|prostat\w*|bladder|rect(?:al|um)|uter(?:ine|us)"
+    r"|(?:tubo-?)?ovar(?:ian|y)|endometri\w*|cervix|cervical (?:cancer|carcinoma)|vulvar"
+    r"|vaginal|testicular|iliopsoas)\b"
 )
 # In the mass's own work-up, a statement about the mass (or about a compressed vein).
 _ABOUT_THE_MASS = re.compile(
