@@ -20,6 +20,7 @@ from cds_hooks.guideline.findings import (
 )
 
 from .statements import has_history_marker, is_history, side_of, statements
+from .text import normalize
 from .waveform_text import behavior_from_text
 
 _STENOSIS_CONTEXT = re.compile(
@@ -63,8 +64,13 @@ def _paren(m: re.Match[str]) -> str:
     return ", " if is_history(inner) else f" {inner} "
 
 
-def _current_chunks(sentence: str) -> list[str]:
-    """The chunks of a sentence that state today's values (past ones dropped)."""
+_CONTINUATION = re.compile(r"^(?:and |but )?(?:it|this|which|that) (?:is |measures )?now\b")
+_PAST_TENSE = re.compile(r"\b(?:was|were|had been|used to be|measured)\b")
+
+
+def _current_chunks(sentence: str, contrasted: bool = False) -> list[str]:
+    """The chunks of a sentence that state today's values (past ones dropped). In a text that
+    contrasts with "now" ("was 12 mm; now 14 mm"), a chunk in the past tense is the past."""
     sentence = _PAREN.sub(_paren, sentence)
     sentence = _FROM_TO.sub("from past to ", sentence)
     chunks: list[str] = []
@@ -75,7 +81,7 @@ def _current_chunks(sentence: str) -> list[str]:
         now = _NOW.search(chunk)
         if has_history_marker(chunk) and now is not None:
             chunk = chunk[now.end():]  # "was 40% on the prior study, now 72%": after "now"
-        elif is_history(chunk):
+        elif is_history(chunk) or (contrasted and now is None and _PAST_TENSE.search(chunk)):
             continue
         chunks.append(chunk)
     return chunks
@@ -85,6 +91,7 @@ def stenoses(
     text: str, side: Side, when: datetime | None, source: Source
 ) -> list[IvusStenosis]:
     found: list[IvusStenosis] = []
+    contrasted = bool(_NOW.search(normalize(text)))
     for statement in statements(text):
         if not _STENOSIS_CONTEXT.search(statement.text):
             continue
@@ -92,7 +99,7 @@ def stenoses(
         area_sentence = bool(_AREA.search(statement.text)) and not _DIAMETER.search(
             statement.text
         )
-        for chunk in _current_chunks(statement.text):
+        for chunk in _current_chunks(statement.text, contrasted):
             chunk_side = side_of(chunk)
             for m in _PERCENT.finditer(chunk):
                 value = float(m.group(1))
@@ -123,11 +130,17 @@ def reference_diameters(
     text: str, side: Side, when: datetime | None, source: Source
 ) -> list[ReferenceDiameter]:
     found: list[ReferenceDiameter] = []
+    contrasted = bool(_NOW.search(normalize(text)))
+    anchored = False
     for statement in statements(text):
-        if not _REFERENCE.search(statement.text):
+        sentence = statement.text
+        if anchored and _CONTINUATION.match(sentence):
+            sentence = f"reference {sentence}"  # "reference was 12 mm; it is now 14 mm"
+        anchored = bool(_REFERENCE.search(sentence))
+        if not anchored:
             continue
         sentence_side = statement.side if statement.side is not Side.UNKNOWN else side
-        for chunk in _current_chunks(statement.text):
+        for chunk in _current_chunks(sentence, contrasted):
             for mm in _references_in(chunk):
                 found.append(ReferenceDiameter(mm=mm, side=sentence_side, from_ivus=True,
                                                when=when, source=source))
