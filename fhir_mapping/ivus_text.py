@@ -19,8 +19,7 @@ from cds_hooks.guideline.findings import (
     Source,
 )
 
-from .statements import has_history_marker, is_history, side_of, statements
-from .text import normalize
+from .statements import Statement, has_history_marker, is_history, side_of, statements
 from .waveform_text import behavior_from_text
 
 _STENOSIS_CONTEXT = re.compile(
@@ -65,7 +64,16 @@ def _paren(m: re.Match[str]) -> str:
 
 
 _CONTINUATION = re.compile(r"^(?:and |but )?(?:it|this|which|that) (?:is |measures )?now\b")
-_PAST_TENSE = re.compile(r"\b(?:was|were|had been|used to be|measured)\b")
+_PAST_TENSE = re.compile(r"\b(?:was|were|had been|used to be)\b")
+_NOW_LEAD = re.compile(
+    r"^(?:and |but )?(?:(?:it|this|which|that|the \w+) (?:is |measures )?)?"
+    r"(?:now|today|currently)\b"
+)
+
+
+def _followed_by_now(found: list[Statement], index: int) -> bool:
+    """"The reference was 12 mm; it is now 14 mm": the statement before a "now" one is past."""
+    return index + 1 < len(found) and _NOW_LEAD.match(found[index + 1].text) is not None
 
 
 def _current_chunks(sentence: str, contrasted: bool = False) -> list[str]:
@@ -91,8 +99,9 @@ def stenoses(
     text: str, side: Side, when: datetime | None, source: Source
 ) -> list[IvusStenosis]:
     found: list[IvusStenosis] = []
-    contrasted = bool(_NOW.search(normalize(text)))
-    for statement in statements(text):
+    found_statements = statements(text)
+    for index, statement in enumerate(found_statements):
+        contrasted = _followed_by_now(found_statements, index)
         if not _STENOSIS_CONTEXT.search(statement.text):
             continue
         sentence_side = statement.side if statement.side is not Side.UNKNOWN else side
@@ -130,9 +139,10 @@ def reference_diameters(
     text: str, side: Side, when: datetime | None, source: Source
 ) -> list[ReferenceDiameter]:
     found: list[ReferenceDiameter] = []
-    contrasted = bool(_NOW.search(normalize(text)))
     anchored = False
-    for statement in statements(text):
+    found_statements = statements(text)
+    for index, statement in enumerate(found_statements):
+        contrasted = _followed_by_now(found_statements, index)
         sentence = statement.text
         if anchored and _CONTINUATION.match(sentence):
             sentence = f"reference {sentence}"  # "reference was 12 mm; it is now 14 mm"
