@@ -13,7 +13,7 @@ from cds_hooks.guideline.findings import Concept, Diagnosis, Source
 
 from .conditions.status import condition_status
 from .fhir_types import RXNORM, as_list, codings, concept_text, first_when, get, ref_of
-from .fhir_validation import validate
+from .reading import skip_unreadable
 from .terminology.medications import BY_RXNORM, HEPARINS, drugs_in_text, names_lmwh_class
 
 _HEPARIN_RXNORM = frozenset(code for code, drug in BY_RXNORM.items() if drug.ingredient in HEPARINS)
@@ -41,10 +41,8 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return _names_heparin(_concepts(resource))
 
 
-def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
-    model = validate(resource)
-    if model is None:
-        return []
+def read(resource: Mapping[str, Any]) -> list[Diagnosis]:
+    model = resource  # raw JSON, read element by element (fhir_types)
     concepts = _concepts(model)
     if not _names_heparin(concepts):
         return []
@@ -64,3 +62,8 @@ def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
             source=Source(refs=(ref_of(model),), display=display),
         )
     ]
+
+
+def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

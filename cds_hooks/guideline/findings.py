@@ -332,6 +332,17 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class UnreadableResource:
+    """A resource of the record the mapper skipped: an element the pathway needs from it could
+    not be read, so what it says is unknown. `kinds` are the PatientRecord fields (and, for a
+    diagnosis, the Concept values) it would have filled, read as far as it could be: the cards
+    those kinds feed name it ("Condition/123 could not be read")."""
+
+    ref: str  # "Condition/123"
+    kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PatientRecord:
     """Everything the mapper found in one patient's record."""
 
@@ -350,6 +361,7 @@ class PatientRecord:
     stents: tuple[IliacStent, ...] = ()
     medications_retrieved: bool = False  # a medication list was retrieved (even empty)
     encounter: str | None = None  # the hook's context.encounterId as "Encounter/<id>"
+    unreadable: tuple[UnreadableResource, ...] = ()  # skipped: a needed element was unreadable
 
 
 # ---------------------------------------------------------------- draft orders (order hooks)

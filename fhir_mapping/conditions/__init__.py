@@ -25,7 +25,7 @@ from cds_hooks.guideline.findings import (
 )
 
 from ..fhir_types import ICD10CM, SNOMED, codings, concept_text
-from ..fhir_validation import validate
+from ..reading import skip_unreadable
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
 from .diagnoses import _diagnoses
@@ -87,11 +87,10 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return _TEXT_KEYWORDS.search(text) is not None
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
-    """Findings of one raw Condition; [] when invalid, refuted or irrelevant."""
-    model = validate(resource)
-    if model is None:
-        return []
+def read(resource: Mapping[str, Any]) -> list[Finding]:
+    """Findings of one raw Condition; [] when refuted or irrelevant (raises
+    `UnreadableElement` when an element the pathway reads cannot be read)."""
+    model = resource  # raw JSON, read element by element (fhir_types)
     return convert_model(model)
 
 
@@ -105,3 +104,8 @@ def convert_model(model: Any) -> list[Finding]:
     findings.extend(_masses(facts))
     findings.extend(_stents(facts))
     return findings
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

@@ -32,7 +32,7 @@ from ..fhir_types import (
     normalize_icd10,
     normalize_system,
 )
-from ..fhir_validation import validate
+from ..reading import skip_unreadable
 from ..reports.study_kind import not_a_leg_or_pelvic_study
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as imaging_vs
@@ -137,13 +137,11 @@ def measurement_key(resource: Mapping[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(found)) if found else None
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
+def read(resource: Mapping[str, Any]) -> list[Finding]:
     """Findings of one raw Observation; an invalid or unusable one yields nothing."""
     if not relevant(resource):
         return []
-    model = validate(resource)
-    if model is None:
-        return []
+    model = resource  # raw JSON, read element by element (fhir_types)
     return convert_model(model)
 
 
@@ -180,3 +178,8 @@ def convert_model(model: Any) -> list[Finding]:
             )
         )
     return found
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)
