@@ -51,13 +51,15 @@ def read(resource: Mapping[str, Any]) -> list[Diagnosis]:
         return []
     code = get(model, "code")
     display = str(get(code, "text") or next((d for _, _, d in codings(code) if d), ""))
+    onset = first_when(model, "onsetDateTime", "onsetPeriod")
     return [
         Diagnosis(
             concept=Concept.HEPARIN_ALLERGY,
             active=status.active,
             suspected=status.suspected,
-            onset=first_when(model, "onsetDateTime", "onsetPeriod"),
-            recorded=first_when(model, "recordedDate"),
+            onset=onset,
+            # recordedDate is the date the pathway counts from only without an onset.
+            recorded=first_when(model, "recordedDate", required=onset is None),
             encounter=None,
             source=Source(refs=(ref_of(model),), display=display),
         )

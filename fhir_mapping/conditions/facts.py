@@ -66,6 +66,7 @@ def _facts(model: Any) -> _Facts:
     body_sites = as_list(get(model, "bodySite"))
     code_text = concept_text(code)
     display = (get(code, "text") or next((d for _, _, d in codings(code) if d), "")) or ""
+    onset = first_when(model, "onsetDateTime", "onsetPeriod")
     return _Facts(
         codes=frozenset(code_set(code)),
         code_text=code_text,
@@ -74,8 +75,9 @@ def _facts(model: Any) -> _Facts:
         note=notes_text(model),
         body_sites=body_sites,
         status=condition_status(model),
-        onset=first_when(model, "onsetDateTime", "onsetPeriod"),
-        recorded=first_when(model, "recordedDate"),
+        onset=onset,
+        # recordedDate is the date the pathway counts from only without an onset.
+        recorded=first_when(model, "recordedDate", required=onset is None),
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),
         own_text=str(get(code, "text") or ""),
