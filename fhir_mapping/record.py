@@ -137,6 +137,19 @@ def _kinds(found: Iterable[Any]) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def _about(resource: Raw) -> frozenset[str]:
+    """What a resource whose unreadable element was its value is about: a lab or vital
+    reading is a measurement; another resource its converter finds relevant could be about
+    anything (`unknown`: every card names it); else nothing."""
+    if resource.get("resourceType") == "Observation" and observations.measurement_key(resource):
+        return frozenset({"measurements"})
+    rtype = str(resource.get("resourceType") or "")
+    module = medications if rtype in medications.MEDICATION_TYPES else _CONVERTERS.get(rtype)
+    if module is not None and module.relevant(resource):
+        return frozenset({"unknown"})
+    return frozenset()
+
+
 def _unreadable(
     resource: Raw, element: str, medication_index: Mapping[str, Raw]
 ) -> f.UnreadableResource | None:
@@ -147,7 +160,7 @@ def _unreadable(
                    resource.get("resourceType"), element)
     try:
         with lenient():
-            kinds = _kinds(_convert(resource, medication_index))
+            kinds = _kinds(_convert(resource, medication_index)) or _about(resource)
     except Exception:  # noqa: BLE001 - the report is best effort; the resource is skipped anyway
         return None
     ref = _key(resource)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import reports
+from .fhir_types import as_list
 from .record_entries import Raw, _Entry, _key
 
 _REPORT_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "issued")
@@ -81,7 +82,7 @@ def _result_line(observation: Raw) -> str:
     code = observation.get("code")
     if not isinstance(code, Mapping):
         return ""
-    coding = [c for c in code.get("coding") or () if isinstance(c, Mapping)]
+    coding = [c for c in as_list(code.get("coding")) if isinstance(c, Mapping)]
     if any(c.get("system") == _LOCAL_SYSTEM for c in coding):
         return ""
     name = code.get("text") or next((c.get("display") for c in coding if c.get("display")), "")
@@ -93,7 +94,7 @@ def _result_line(observation: Raw) -> str:
         value = f"{quantity.get('comparator') or ''}{quantity['value']} {unit}".strip()
     if not value and isinstance(concept, Mapping):
         value = concept.get("text") or next(
-            (c.get("display") for c in concept.get("coding") or ()
+            (c.get("display") for c in as_list(concept.get("coding"))
              if isinstance(c, Mapping) and c.get("display")), "")
     if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
         return ""

@@ -27,6 +27,7 @@ from ..fhir_types import (
     LOCAL_OBSERVATION,
     LOINC,
     SNOMED,
+    as_list,
     concept_text,
     get,
     normalize_icd10,
@@ -75,7 +76,7 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     code = resource.get("code")
     texts: list[str] = []
     if isinstance(code, Mapping):
-        for coding in code.get("coding") or ():
+        for coding in as_list(code.get("coding")):
             if not isinstance(coding, Mapping):
                 continue
             system = normalize_system(coding.get("system"))
@@ -98,7 +99,7 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     if isinstance(value_string, str):
         texts.append(value_string)
     # Phlegmasia is often charted only in an exam's note (catalog: "an Observation's [...] note").
-    for note in resource.get("note") or ():
+    for note in as_list(resource.get("note")):
         if isinstance(note, Mapping) and isinstance(note.get("text"), str):
             texts.append(note["text"])
     return any(_RELEVANT_TEXT.search(t.lower()) for t in texts)
@@ -123,7 +124,7 @@ def measurement_key(resource: Mapping[str, Any]) -> tuple[str, ...] | None:
     if not isinstance(code, Mapping):
         return None
     found: list[str] = []
-    for coding in code.get("coding") or ():
+    for coding in as_list(code.get("coding")):
         if not isinstance(coding, Mapping):
             return None
         system = normalize_system(coding.get("system"))
