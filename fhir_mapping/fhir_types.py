@@ -151,19 +151,24 @@ def codings(cc: Any) -> Iterator[tuple[str, str, str]]:
     has a `coding` list is read as a one-item list. A concept or coding that is not a JSON
     object, or a system / code / display that is not a string, is unreadable (never guessed).
     """
-    for item in as_list(cc):
+    # Runs for every coding of every resource: exact `dict` checks first (an abstract
+    # Mapping check costs several times more).
+    for item in cc if type(cc) is list else as_list(cc):
         if item is None:
             continue
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             unreadable("CodeableConcept")
             continue
         coding_list = item.get("coding")
         # A bare Coding has `code` and no `coding` list.
-        entries = as_list(coding_list) if coding_list is not None else (item,)
+        if coding_list is None:
+            entries: Any = (item,)
+        else:
+            entries = coding_list if type(coding_list) is list else as_list(coding_list)
         for coding in entries:
             if coding is None:
                 continue
-            if not isinstance(coding, Mapping):
+            if type(coding) is not dict and not isinstance(coding, Mapping):
                 unreadable("coding")
                 continue
             code = coding.get("code")
@@ -187,6 +192,12 @@ def code_set(cc: Any) -> set[tuple[str, str]]:
     return {(system, code) for system, code, _ in codings(cc) if code}
 
 
+# A code label or note is read in its first characters only: the pathway's words sit at the
+# start, and hostile megabyte texts must not cost seconds of text reading (reports' own long
+# texts are read elsewhere, `report_text`).
+MAX_ELEMENT_TEXT = 4000
+
+
 def concept_text(cc: Any) -> str:
     """Lower-cased `text` plus every coding display of a CodeableConcept (or list of them)."""
     parts: list[str] = []
@@ -194,12 +205,12 @@ def concept_text(cc: Any) -> str:
         text = get(item, "text")
         if text:
             if isinstance(text, str):
-                parts.append(text)
+                parts.append(text[:MAX_ELEMENT_TEXT])
             else:
                 unreadable("CodeableConcept.text")
         for _, _, display in codings(item):
             if display:
-                parts.append(display)
+                parts.append(display[:MAX_ELEMENT_TEXT])
     return " ".join(parts).lower()
 
 
@@ -212,7 +223,7 @@ def notes_text(resource: Any) -> str:
             continue
         text = note.get("text")
         if isinstance(text, str):
-            parts.append(text)
+            parts.append(text[:MAX_ELEMENT_TEXT])
         elif text is not None:
             unreadable("note.text")
     return " ".join(parts).lower()

@@ -33,7 +33,7 @@ from ..fhir_types import (
     normalize_icd10,
     normalize_system,
 )
-from ..reading import skip_unreadable
+from ..reading import lenient, skip_unreadable
 from ..reports.study_kind import not_a_leg_or_pelvic_study
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as imaging_vs
@@ -66,8 +66,8 @@ _RELEVANT_TEXT = re.compile(
 def relevant(resource: Mapping[str, Any]) -> bool:
     """Cheap check on raw JSON: an Observation whose code (or value text) is one we map.
 
-    Runs on every Observation of a record, so it walks the raw codings directly instead of
-    building normalized views.
+    Runs on every Observation of a record, so it walks the raw codings once, with exact
+    `dict` checks, and remembers which texts matched (a record repeats the same displays).
     """
     if resource.get("resourceType") != "Observation":
         return False
@@ -75,26 +75,28 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         return False
     code = resource.get("code")
     texts: list[str] = []
-    if isinstance(code, Mapping):
+    if type(code) is dict or isinstance(code, Mapping):
         for coding in as_list(code.get("coding")):
-            if not isinstance(coding, Mapping):
+            if type(coding) is not dict and not isinstance(coding, Mapping):
                 continue
             system = normalize_system(coding.get("system"))
             allowed = _RELEVANT_CODES.get(system)
             value = coding.get("code")
-            if allowed is not None and isinstance(value, str):
+            if allowed is not None and type(value) is str:
                 if system == ICD10CM:
                     value = normalize_icd10(value)
                 if value in allowed:
                     return True
             display = coding.get("display")
-            if isinstance(display, str):
+            if type(display) is str:
                 texts.append(display)
-        if isinstance(code.get("text"), str):
-            texts.append(code["text"])
+        text = code.get("text")
+        if type(text) is str:
+            texts.append(text)
     value_concept = resource.get("valueCodeableConcept")
     if isinstance(value_concept, Mapping):
-        texts.append(concept_text(value_concept))
+        with lenient():
+            texts.append(concept_text(value_concept))
     value_string = resource.get("valueString")
     if isinstance(value_string, str):
         texts.append(value_string)
@@ -102,7 +104,20 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     for note in as_list(resource.get("note")):
         if isinstance(note, Mapping) and isinstance(note.get("text"), str):
             texts.append(note["text"])
-    return any(_RELEVANT_TEXT.search(t.lower()) for t in texts)
+    return any(_relevant_text(t) for t in texts)
+
+
+_TEXT_HITS: dict[str, bool] = {}
+_MAX_TEXT_HITS = 8192  # bounded: hostile input must not grow it
+
+
+def _relevant_text(text: str) -> bool:
+    hit = _TEXT_HITS.get(text)
+    if hit is None:
+        hit = _RELEVANT_TEXT.search(text.lower()) is not None
+        if len(_TEXT_HITS) < _MAX_TEXT_HITS and len(text) < 200:
+            _TEXT_HITS[text] = hit
+    return hit
 
 
 _MEASUREMENT_LOINC = frozenset(vs.LAB_LOINC) | vs.BP_PANELS
