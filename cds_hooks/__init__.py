@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask
 
-from cds_hooks import config, observability, security
-from cds_hooks.http import api, cors, error_handlers, feedback
+from cds_hooks import config, demo, observability, security
+from cds_hooks.http import api, cors, error_handlers, explain, feedback, warmup
 from cds_hooks.storage import store
 
 
@@ -25,9 +25,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     observability.init_app(app)
     store.init_app(app)
+    demo.init_app(app)  # before security: demo mode adds the page's own JWT issuer
     security.init_app(app)
     cors.init_app(app)
     error_handlers.init_app(app)
     api.init_app(app)
     feedback.init_app(app)
+    explain.init_app(app)
+    warmup.init_app(app)  # last: the whole path is in place
     return app

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",  # empty = SQLite in the instance folder
     # Operations
     "LOG_LEVEL": "INFO",  # JSON logs on stderr: DEBUG, INFO, WARNING, ERROR
+    # The /demo page and its own token issuer; local use only (make run turns it on).
+    "DEMO": False,
 }
 
 

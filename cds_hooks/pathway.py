@@ -5,7 +5,9 @@ once at start-up) and nothing else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -17,6 +19,8 @@ from cds_hooks.config import ConfigError
 from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.guideline.settings import PREFIX as SETTINGS_PREFIX
 from cds_hooks.guideline.settings import GuidelineSettings
+
+logger = logging.getLogger(__name__)
 
 # Prefetch keys whose presence means the medication list was looked at (even if empty).
 MEDICATION_KEYS = frozenset(
@@ -114,6 +118,14 @@ def _cached_settings(key: tuple[tuple[str, Any], ...]) -> GuidelineSettings:
 
 def _build_settings(key: tuple[tuple[str, Any], ...]) -> GuidelineSettings:
     try:
-        return GuidelineSettings.from_mapping(dict(key))
+        settings = GuidelineSettings.from_mapping(dict(key))
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+    # Unknown names are ignored, as they always were (a setting removed from the contract,
+    # e.g. CDS_GUIDELINE_HIT_MONTHS in v2.2, must not stop a deployment), but said once: a
+    # misspelt window would otherwise silently keep its default. Cached: logged once per config.
+    known = {SETTINGS_PREFIX + f.name.upper() for f in fields(GuidelineSettings)}
+    unknown = sorted(f"CDS_{name}" for name, _ in key if name not in known)
+    if unknown:
+        logger.warning("unknown clinical settings ignored: %s", ", ".join(unknown))
+    return settings

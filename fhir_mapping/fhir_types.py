@@ -318,6 +318,22 @@ def typed_reference(ref: Any, resource_type: str) -> str | None:
     return "/".join(parts[-2:]) if len(parts) >= 2 else value
 
 
+def condition_evidence_refs(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """"Type/id" of the records a raw Condition rests on (`evidence[].detail[]`). Read from the
+    raw JSON: the element is left out of validation, so a malformed one costs only the link."""
+    refs: list[str] = []
+    for evidence in as_list(raw.get("evidence")):
+        if not isinstance(evidence, Mapping):
+            continue
+        for detail in as_list(evidence.get("detail")):
+            if not isinstance(detail, Mapping):
+                continue
+            ref = typed_reference(detail, "DiagnosticReport")
+            if ref and "/" in ref:  # "Type/id"; anything else names no record
+                refs.append(ref)
+    return tuple(dict.fromkeys(refs))
+
+
 def raw_has_code(raw: Any, systems_codes: Mapping[str, frozenset[str]]) -> bool:
     """True if any coding in the raw CodeableConcept(s) is in the {system: codes} map."""
     for system, code, _ in codings(raw):

@@ -1,4 +1,5 @@
-"""Procedure / Device -> IliacStent findings, and hip arthroplasty as a Diagnosis.
+"""Procedure / Device -> IliacStent findings, and hip arthroplasty and major surgery as a
+Diagnosis.
 
 ICD-10-PCS 067C3DZ/067D3DZ/067F3DZ/067G3DZ name the iliac veins and count alone. CPT 37238 and
 generic stent codes or text also cover arterial and other venous stents, so they count only
@@ -28,6 +29,7 @@ from .fhir_types import (
 )
 from .laterality import side_from
 from .reading import skip_unreadable
+from .surgery import is_major_surgery, major_surgery
 from .terminology import procedures as vs
 
 Finding = IliacStent | Diagnosis
@@ -50,7 +52,7 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         codes = set(code_set(code))
         if vs.ILIAC_STENT.matches(codes) or vs.STENT_GATED.matches(codes):
             return True
-        if vs.HIP_ARTHROPLASTY.matches(codes):
+        if vs.HIP_ARTHROPLASTY.matches(codes) or is_major_surgery(resource):
             return True
         return "stent" in concept_text(code) or "venovo" in concept_text(code)
     if rtype == "Device":
@@ -101,6 +103,9 @@ def _procedure(model: Any) -> list[Finding]:
                 source=source,
             )
         )
+    surgery = major_surgery(model, source)
+    if surgery is not None:
+        findings.append(surgery)
     return findings
 
 

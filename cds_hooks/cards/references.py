@@ -24,18 +24,37 @@ class SourceInfo:
 
 
 SOURCES: dict[str, SourceInfo] = {
+    # S1 names three publications; a card cites the one that applies to the patient (catalog
+    # cross-cutting rule): the guideline core turns "S1" into "S1-pregnancy" for a pregnant
+    # patient. Both are shown as S1, the catalog's key.
     "S1": SourceInfo(
         key="S1",
-        label="DVT guidance (S1)",
+        label="DVT guidance (S1)",  # detail and links name SRU 2018 and ESVS 2021
         description=(
-            "Clinical guidance on DVT in the leg and pelvis (ESC 2018 pregnancy guideline, VTE "
-            "chapter; SRU consensus, Needleman et al., Circulation 2018; ESVS 2021 venous "
-            "thrombosis guideline)"
+            "Clinical guidance on DVT in the leg and pelvis: SRU consensus on ultrasound for "
+            "lower extremity DVT (Needleman et al., Circulation 2018) and the ESVS 2021 "
+            "venous thrombosis guideline (Kakkos et al., Eur J Vasc Endovasc Surg 2021)"
         ),
         publications=(
             Publication(
-                # The catalog's S1 DOI is the ESC 2018 *pregnancy* guideline (its VTE chapter):
-                # say so, or a clinician expects a general VTE guideline behind the link.
+                label="SRU consensus, Needleman et al., Circulation 2018",
+                url="https://doi.org/10.1161/CIRCULATIONAHA.117.030687",
+            ),
+            Publication(
+                label="ESVS 2021 venous thrombosis guideline (Kakkos et al.)",
+                url="https://doi.org/10.1016/j.ejvs.2020.09.023",
+            ),
+        ),
+    ),
+    "S1-pregnancy": SourceInfo(
+        key="S1",
+        label="DVT guidance in pregnancy (S1): ESC 2018",
+        description=(
+            "Clinical guidance on DVT in pregnancy: ESC 2018 guidelines for the management of "
+            "cardiovascular diseases during pregnancy, venous thromboembolism chapter"
+        ),
+        publications=(
+            Publication(
                 label="ESC 2018 pregnancy guidelines (VTE chapter)",
                 url="https://doi.org/10.1093/eurheartj/ehy340",
             ),
@@ -74,6 +93,30 @@ SOURCES: dict[str, SourceInfo] = {
         key="Label",
         label="Enoxaparin label",
         description="Enoxaparin prescribing information (renal dose adjustment)",
+    ),
+    # Catalog v2.2, "Thrombolysis contraindicated" (beyond the seed).
+    "ESC2019": SourceInfo(
+        key="ESC2019",
+        label="ESC 2019 acute PE guideline (fibrinolysis contraindications)",
+        description=(
+            "ESC 2019 guidelines on acute pulmonary embolism: absolute contraindications to "
+            "fibrinolysis"
+        ),
+        publications=(
+            Publication(
+                label="ESC 2019 acute pulmonary embolism guidelines",
+                url="https://doi.org/10.1093/eurheartj/ehz405",
+            ),
+        ),
+    ),
+    # Catalog v2.2, "Heparin contraindicated": "ASH 2018: a non-heparin anticoagulant after HIT".
+    "ASH2018": SourceInfo(
+        key="ASH2018",
+        label="ASH 2018 HIT guideline",
+        description=(
+            "American Society of Hematology 2018 guidelines on heparin-induced "
+            "thrombocytopenia: a non-heparin anticoagulant after HIT"
+        ),
     ),
 }
 

@@ -175,7 +175,9 @@ def render_detail(rec: Recommendation, unreadable: tuple[str, ...] = ()) -> str:
     if rec.quote.strip():
         parts.append(f"> {rec.quote.strip()}")
     if rec.sources:
-        lines = [f"- **{key}**: {source_info(key).description}" for key in rec.sources]
+        lines = [
+            f"- **{source_info(key).key}**: {source_info(key).description}" for key in rec.sources
+        ]
         parts.append("**Sources**\n\n" + "\n".join(lines))
     return "\n\n".join(parts)
 

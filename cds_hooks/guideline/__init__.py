@@ -13,6 +13,7 @@ within an indicator, in catalog order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from cds_hooks.guideline.alternatives import edema_alternative_causes
@@ -138,7 +139,8 @@ def evaluate_patient_view(
     if not state.in_scope:
         return []
     found = [rule(state) for rule in PATIENT_VIEW_RULES]
-    return finalize((r for r in found if r is not None), PATIENT_VIEW_IDS)
+    return finalize((applicable_sources(r, state) for r in found if r is not None),
+                    PATIENT_VIEW_IDS)
 
 
 def evaluate_orders(
@@ -162,7 +164,28 @@ def evaluate_orders(
     in_scope = [o for o in candidates if order_in_scope(o, state)]
     if not in_scope:
         return []
-    return finalize(_order_rules(state, list(orders), in_scope), ORDER_IDS)
+    found = _order_rules(state, list(orders), in_scope)
+    return finalize((applicable_sources(r, state) for r in found), ORDER_IDS)
+
+
+# S1 cites three publications; the ESC 2018 pregnancy chapter applies only to a pregnant patient.
+S1_PREGNANCY = "S1-pregnancy"
+
+
+def applicable_sources(rec: Recommendation, state: PathwayState) -> Recommendation:
+    """Catalog cross-cutting rule: "A card's `source` names the guidance that applies to the
+    patient: the ESC 2018 pregnancy chapter only for a pregnant patient; otherwise the SRU 2018 /
+    ESVS 2021 guidance (S1's others)". Applied here, once, so that every rule citing S1 (today's
+    and tomorrow's) follows it."""
+    if not state.pregnant or "S1" not in rec.sources:
+        return rec
+    # The pregnancy that makes the chapter apply is shown among the findings used.
+    shown = tuple(e for e in state.evidence.get("pregnancy", ()) if e not in rec.evidence)
+    return replace(
+        rec,
+        sources=tuple(S1_PREGNANCY if k == "S1" else k for k in rec.sources),
+        evidence=rec.evidence + shown,
+    )
 
 
 def _selected(ref: str, selections: frozenset[str]) -> bool:

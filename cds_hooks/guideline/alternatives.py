@@ -21,6 +21,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 NT_PROBNP_LAB = ServiceOrder(
     label="NT-proBNP (heart failure)",
@@ -102,17 +103,23 @@ def edema_alternative_causes(state: PathwayState) -> Recommendation | None:
     the causes "before venography, IVUS or stenting"), and after stenting it would mislead.
     """
     if not state.iliac_context or not state.swelling_sides:
-        return None
+        return silent(
+            "edema-alternative-causes",
+            first_unmet(
+                ("no iliac context", state.iliac_context),
+                ("no current leg swelling", bool(state.swelling_sides)),
+            ),
+        )
     if state.stent_in_place or state.stents:
-        return None
+        return silent("edema-alternative-causes", "an iliac venous stent is in place")
     excluded_legs = [leg for leg in state.legs if leg.dvt_status is DvtStatus.EXCLUDED]
     if not excluded_legs:
-        return None
+        return silent("edema-alternative-causes", "no swollen leg with DVT excluded")
     causes = assess_alternative_causes(state)
     present = causes_in(causes, CauseState.PRESENT)
     unassessed = causes_in(causes, CauseState.NOT_ASSESSED)
     if not present and not unassessed:
-        return None
+        return silent("edema-alternative-causes", "every alternative cause is assessed and absent")
 
     if present:
         names = ", ".join(c.label.lower() for c in present)
@@ -126,8 +133,7 @@ def edema_alternative_causes(state: PathwayState) -> Recommendation | None:
 
     lines = "\n".join(f"- {c.label}: {_state_text(c.state)}" for c in causes)
     sides = " and ".join(
-        "side-not-recorded" if leg.side is Side.UNKNOWN else leg.side.value
-        for leg in excluded_legs
+        "side-not-recorded" if leg.side is Side.UNKNOWN else leg.side.value for leg in excluded_legs
     )
     legs = "legs" if len(excluded_legs) > 1 else "leg"
     detail = (
@@ -310,9 +316,7 @@ def _cause(
 def _diagnoses(state: PathwayState, concept: Concept) -> list[Diagnosis]:
     # Resolved conditions are history and suspected ones unconfirmed: neither makes a cause present.
     return [
-        d
-        for d in state.record.diagnoses
-        if d.concept is concept and d.active and not d.suspected
+        d for d in state.record.diagnoses if d.concept is concept and d.active and not d.suspected
     ]
 
 

@@ -6,9 +6,10 @@ true (empty = false), so that cards can cite it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from cds_hooks.guideline.dates import iso_day, newest, within
+from cds_hooks.guideline.dates import age_years, iso_day, newest, within
+from cds_hooks.guideline.dvt_records import PELVIC_VENOGRAPHY, VENOUS_IMAGING_FOR_DVT, dvt_level
 from cds_hooks.guideline.findings import (
     Concept,
     Diagnosis,
@@ -26,12 +27,13 @@ from cds_hooks.guideline.recommendation import Evidence
 from cds_hooks.guideline.settings import GuidelineSettings
 
 LATERAL = (Side.LEFT, Side.RIGHT)
-VENOUS_IMAGING_FOR_DVT = (Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
-PELVIC_VENOGRAPHY = (Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
-# Words in a DVT's site text that place it at or above the popliteal vein (catalog: proximal).
-PROXIMAL_SITE_WORDS = ("iliac", "femoral", "popliteal", "pelvic", "vena cava")
-DISTAL_SITE_WORDS = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius")
+BLEEDING_TEXT = {
+    Concept.MAJOR_BLEEDING: "Major bleeding (active)",
+    Concept.INTRACRANIAL_HEMORRHAGE: "Intracranial hemorrhage (active)",
+}
+HIT_TEXT = "Heparin-induced thrombocytopenia"
 PREGNANT = 1.0  # Measure.PREGNANCY_STATUS value meaning pregnant
+ADULT_AGE_YEARS = 18  # catalog "Under 18": the seed and the Label dose adults
 RESULT_TEXT = {
     Result.POSITIVE: "DVT found",
     Result.NEGATIVE: "no DVT",
@@ -74,43 +76,6 @@ def compression_side(c: Diagnosis | ImagingStudy) -> Side:
     return c.side
 
 
-def acute_dvts(
-    record: PatientRecord, as_of: datetime, settings: GuidelineSettings
-) -> tuple[Diagnosis | ImagingStudy, ...]:
-    """Catalog: an acute DVT "not suspected, with onset, recorded date or the positive imaging
-    within 30 days; or a positive duplex / CT / MR venography within 30 days. Older or resolved
-    DVT = prior VTE only." The onset wins over the recorded date when both exist (a DVT that
-    began two months ago and was charted today is not acute)."""
-    days = settings.acute_dvt_days
-    diagnoses = tuple(
-        d
-        for d in record.diagnoses
-        if d.concept is Concept.DVT and is_current_diagnosis(d) and within(d.when, as_of, days=days)
-    )
-    imaging = tuple(
-        i
-        for i in record.imaging
-        if i.modality in VENOUS_IMAGING_FOR_DVT
-        and i.result is Result.POSITIVE
-        and within(i.when, as_of, days=days)
-    )
-    return diagnoses + imaging
-
-
-def dvt_level(f: Diagnosis | ImagingStudy) -> VeinLevel:
-    """Proximal = popliteal or above. A positive pelvic CT/MR venography images the iliac veins."""
-    if isinstance(f, ImagingStudy):
-        return VeinLevel.PROXIMAL if f.modality in PELVIC_VENOGRAPHY else VeinLevel.UNKNOWN
-    if f.level is not VeinLevel.UNKNOWN:
-        return f.level
-    site = f.site_text.lower()
-    if any(word in site for word in PROXIMAL_SITE_WORDS):
-        return VeinLevel.PROXIMAL
-    if any(word in site for word in DISTAL_SITE_WORDS):
-        return VeinLevel.DISTAL
-    return VeinLevel.UNKNOWN
-
-
 def is_iliac_dvt(f: Diagnosis | ImagingStudy) -> bool:
     if isinstance(f, ImagingStudy):
         return f.modality in PELVIC_VENOGRAPHY
@@ -120,9 +85,13 @@ def is_iliac_dvt(f: Diagnosis | ImagingStudy) -> bool:
 def cite_dvt(f: Diagnosis | ImagingStudy) -> Evidence:
     if isinstance(f, ImagingStudy):
         caveat = " (preliminary)" if f.preliminary else ""
-        text = f"Positive {MODALITY_TEXT[f.modality]} for DVT ({f.side}){caveat}"
+        level = dvt_level(f)
+        where = f", {level}" if level is not VeinLevel.UNKNOWN else ""
+        text = f"Positive {MODALITY_TEXT[f.modality]} for DVT{where} ({f.side}){caveat}"
         return cite(text, f.source, f.when)
-    return cite(f"Acute DVT, {dvt_level(f)} ({f.side})", f.source, f.when)
+    level = dvt_level(f)
+    stated = "level not stated" if level is VeinLevel.UNKNOWN else level.value
+    return cite(f"Acute DVT, {stated} ({f.side})", f.source, f.when)
 
 
 def prior_vte(record: PatientRecord) -> bool:
@@ -136,31 +105,61 @@ def prior_vte(record: PatientRecord) -> bool:
 def newest_weight(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> Measurement | None:
-    """Newest plausible weight (kg) within the labs window; implausible values are ignored."""
+    """Newest plausible weight (kg) within the labs window; implausible values are ignored.
+
+    Input profile: implausible "for an adult < 20 kg or > 350 kg, for a patient under 18
+    < 0.5 kg or > 350 kg" (catalog: a child's weight below 20 kg is plausible). The bounds
+    themselves are plausible; no birth date = adult."""
+    minimum = (
+        settings.weight_min_kg_under_18
+        if under_18(record.patient.birth_date, as_of)
+        else settings.weight_min_kg
+    )
     return newest(
         [
             m
             for m in record.measurements
             if m.measure is Measure.WEIGHT
-            and settings.weight_min_kg <= m.value <= settings.weight_max_kg
+            and minimum <= m.value <= settings.weight_max_kg
             and within(m.when, as_of, days=settings.labs_days)
         ],
         lambda m: m.when,
     )
 
 
+def under_18(birth: date | None, as_of: datetime) -> bool:
+    """Catalog "Under 18": age in whole years on the day of the hook, from Patient.birthDate,
+    below 18 (no birthDate = adult)."""
+    age = age_years(birth, as_of.date())
+    return age is not None and age < ADULT_AGE_YEARS
+
+
 def anticoagulation_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "major bleeding active within 30 days [...], or platelets < 50 x10^9/L on the
-    latest count within 7 days". An active major bleed with no date at all is kept: suggesting
-    anticoagulation to a patient who may be bleeding is the worse error."""
-    found = [
-        cite("Major bleeding (active)", d.source, d.when)
+    """Catalog: "major bleeding active within 30 days (GI K92.0-K92.2, K62.5; intracranial
+    I60-I62, S06.34-S06.6x, SNOMED 1386000, 274100004, 21454007, 35486000, or a Condition whose
+    code text/display says intracranial, intracerebral, cerebral, subarachnoid or subdural
+    hemorrhage/haemorrhage/hematoma/bleed; R58 or SNOMED 131148009 / 74474003 marked active), or
+    platelets < 50 x10^9/L on the latest count within 7 days". An active major bleed with no
+    date at all is kept: suggesting anticoagulation to a patient who may be bleeding is the
+    worse error."""
+    bleeds = [
+        d
         for d in record.diagnoses
-        if d.concept is Concept.MAJOR_BLEEDING
+        if d.concept in BLEEDING_TEXT
         and is_current_diagnosis(d)
         and (d.when is None or within(d.when, as_of, days=settings.major_bleeding_days))
+    ]
+    # An intracranial bleed is also mapped as major bleeding: cite its record once, by name.
+    intracranial = {
+        d.source.refs for d in bleeds if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+    }
+    found = [
+        cite(BLEEDING_TEXT[d.concept], d.source, d.when)
+        for d in bleeds
+        if d.concept is Concept.INTRACRANIAL_HEMORRHAGE
+        or not (d.source.refs and d.source.refs in intracranial)
     ]
     latest = newest(
         [
@@ -176,20 +175,25 @@ def anticoagulation_contraindications(
     return tuple(found)
 
 
+def status_note(d: Diagnosis) -> str:
+    """How a finding that counts in any status is qualified on the card."""
+    if d.suspected:
+        return " (suspected)"
+    return "" if d.active else " (resolved)"
+
+
 def heparin_contraindications(
     record: PatientRecord, as_of: datetime, settings: GuidelineSettings
 ) -> tuple[Evidence, ...]:
-    """Catalog: "heparin-induced thrombocytopenia (D75.82x) active or recorded within 12 months,
-    or an active, non-refuted AllergyIntolerance to heparin or any LMWH"."""
+    """Catalog v2.2: "heparin-induced thrombocytopenia (D75.82x, SNOMED 73397007) recorded **at
+    any time** (ASH 2018: a non-heparin anticoagulant after HIT), or an active, non-refuted
+    AllergyIntolerance to heparin or any LMWH". Input profile: HIT counts "at any time and in
+    any clinical status but refuted / entered-in-error" (those never reach the guideline), so a
+    resolved or merely suspected HIT counts too: heparin is stopped on suspicion of HIT."""
     found = []
     for d in record.diagnoses:
-        # "recorded within 12 months": a HIT charted recently counts even with an older onset.
-        if d.concept is Concept.HIT and (
-            d.active
-            or within(d.when, as_of, months=settings.hit_months)
-            or within(d.recorded, as_of, months=settings.hit_months)
-        ):
-            found.append(cite("Heparin-induced thrombocytopenia", d.source, d.when))
+        if d.concept is Concept.HIT:
+            found.append(cite(HIT_TEXT + status_note(d), d.source, d.when))
         elif d.concept is Concept.HEPARIN_ALLERGY and d.active:
             found.append(cite("Allergy to heparin/LMWH", d.source, d.when))
     return tuple(found)

@@ -30,6 +30,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 LATERAL = (Side.LEFT, Side.RIGHT)
 
@@ -209,13 +210,17 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     systemic causes. Suppresses `ivus-before-intervention` and `nivl-stent-candidate`".
     """
     if not state.iliac_context or not is_bilateral(state):
-        return None
+        return silent(
+            "bilateral-edema-systemic-cause",
+            first_unmet(
+                ("no iliac context", state.iliac_context),
+                ("the swelling is not bilateral", is_bilateral(state)),
+            ),
+        )
     causes = assess_alternative_causes(state)
     present = [c for c in causes if c.state is CauseState.PRESENT]
     unassessed = [c for c in causes if c.state is CauseState.NOT_ASSESSED]
-    lines = "\n".join(
-        f"- {c.label}: {_CAUSE_STATE_TEXT[c.state]}" for c in causes
-    )
+    lines = "\n".join(f"- {c.label}: {_CAUSE_STATE_TEXT[c.state]}" for c in causes)
     detail = (
         "Both legs are swollen. A nonthrombotic iliac vein lesion causes unilateral symptoms; "
         "bilateral edema is rarely NIVL and points to a systemic cause (heart, kidney, liver, "
@@ -230,8 +235,9 @@ def bilateral_edema_systemic_cause(state: PathwayState) -> Recommendation | None
     )
     evidence: list[Evidence] = []
     for leg in state.legs:
-        evidence.extend(evidence_of(f"Swelling of the {leg_name(leg.side)}", s)
-                        for s in leg.swellings)
+        evidence.extend(
+            evidence_of(f"Swelling of the {leg_name(leg.side)}", s) for s in leg.swellings
+        )
     for cause in present:
         evidence.extend(cause.evidence)
     return Recommendation(
@@ -262,15 +268,21 @@ def compression_without_symptoms(state: PathwayState) -> Recommendation | None:
     asymptomatic person, and "no intervention" could mislead.
     """
     if not state.compression or state.swelling_sides:
-        return None
+        return silent(
+            "compression-without-symptoms",
+            first_unmet(
+                ("no iliac vein compression on record", bool(state.compression)),
+                ("leg swelling is present", not state.swelling_sides),
+            ),
+        )
     if state.stent_in_place or state.stents or state.ivus:
-        return None
+        return silent("compression-without-symptoms", "a stent or an IVUS result is on record")
     if current_natures(state) or state.extrinsic_cause_characterized:
-        return None
+        return silent("compression-without-symptoms", "an extrinsic cause is characterized")
     if state.masses or scrotal_edema(state):
-        return None
+        return silent("compression-without-symptoms", "a mass or scrotal edema on record")
     if state.acute_dvt or state.prior_vte:
-        return None
+        return silent("compression-without-symptoms", "an acute DVT or prior VTE is on record")
     evidence = [evidence_of("Iliac vein compression", c) for c in state.compression]
     absent = [
         evidence_of(f"No swelling of the {leg_name(s.side)} on examination", s)
@@ -311,25 +323,28 @@ def ivus_before_intervention(state: PathwayState) -> Recommendation | None:
     """
     side = unilateral_side(state)
     if side is None or is_bilateral(state):
-        return None
+        return silent("ivus-before-intervention", "the swelling is not unilateral")
     # Catalog: "no IVUS result on record". A venography/IVUS study without a result (an
     # ImagingStudy with modality IVUS proves IVUS was done, not its result) does not silence
     # the card: the measurements that decide stenting are still missing.
     if state.stent_in_place or state.stents or state.ivus:
-        return None
+        return silent("ivus-before-intervention", "a stent or an IVUS result is on record")
     leg = next((lg for lg in state.legs if lg.side is side), None)
     if leg is None or leg.dvt_status is not DvtStatus.EXCLUDED:
-        return None
+        return silent("ivus-before-intervention", "DVT is not excluded in the swollen leg")
     compression = [c for c in state.compression if _documented_on(compression_side(c), side)]
     masses = [m for m in state.masses if _documented_on(m.side, side)]
     if not compression and not masses:
-        return None
+        return silent("ivus-before-intervention", "no compression or mass on that side")
     if not (significant_impact(state) or scrotal_edema(state)):
-        return None
+        return silent(
+            "ivus-before-intervention",
+            "no quality-of-life impact or scrotal edema",
+        )
     if not all_causes_absent(state):
-        return None
+        return silent("ivus-before-intervention", "another edema cause not ruled out")
     if uncharacterized_masses(state) or natures_on_side(state, side) or extrinsic_causes(state):
-        return None
+        return silent("ivus-before-intervention", "a mass uncharacterized or extrinsic")
 
     evidence = [*leg.evidence]
     evidence += [evidence_of(f"Iliac vein compression ({c_side_text(c)})", c) for c in compression]

@@ -86,3 +86,14 @@ def newest(items: Iterable[T], key: Callable[[T], datetime | None]) -> T | None:
     if not dated:
         return None
     return max(dated, key=lambda pair: pair[0])[1]
+
+
+def age_years(birth: date | None, today: date) -> int | None:
+    """Age in whole years on `today` (catalog: "age in whole years on the day of the hook"); a
+    year or year-month birthDate arrives as its first day. None when the birth date is unknown.
+    Born on 29 February: the birthday is 1 March in a common year. A birth date after `today`
+    is a data error: the age is unknown (as without a birth date)."""
+    if birth is None or birth > today:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+

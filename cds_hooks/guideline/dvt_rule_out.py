@@ -12,6 +12,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import DvtStatus, LegState, PathwayState
+from cds_hooks.guideline.trace import silent
 
 CT_VENOGRAPHY = Code(SNOMED, "431676002", "CT venography")
 MR_VENOGRAPHY = Code(LOINC, "36789-6", "MR venography of pelvic veins")
@@ -29,10 +30,13 @@ def dvt_duplex_ultrasound(state: PathwayState) -> Recommendation | None:
     # cannot be asserted, and asking a diagnosed patient for a duplex "to exclude DVT" is a card
     # we cannot justify (the leg stays `not excluded` for every later stage).
     if Side.UNKNOWN in state.acute_dvt_sides:
-        return None
+        return silent("dvt-duplex-ultrasound", "an acute DVT of unrecorded side is on record")
     legs = [leg for leg in state.legs if _needs_duplex(leg)]
     if not legs:
-        return None
+        return silent(
+            "dvt-duplex-ultrasound",
+            "no swollen leg needs a duplex: DVT settled or a complete duplex since onset",
+        )
     sides = {leg.side for leg in legs}
     target = next(iter(sides)) if sides in ({Side.LEFT}, {Side.RIGHT}) else Side.BILATERAL
     new = any(leg.new for leg in legs)
@@ -94,7 +98,11 @@ def pelvic_venous_imaging(state: PathwayState) -> Recommendation | None:
         and leg.venography_since is None
     ]
     if not legs:
-        return None
+        return silent(
+            "pelvic-venous-imaging",
+            "no negative duplex with persisting whole-leg swelling or non-phasic CFV flow "
+            "still lacking CT/MR venography",
+        )
     reasons = []
     if any(leg.whole_leg_persists for leg in legs):
         reasons.append("whole-leg swelling persists after a negative leg duplex")
@@ -126,8 +134,7 @@ def pelvic_venous_imaging(state: PathwayState) -> Recommendation | None:
         indicator=Indicator.WARNING,
         # Pregnant: only MR is suggested, so the summary must not offer CT.
         summary=(
-            "Leg duplex may miss iliac DVT: order pelvic MR venography without contrast "
-            "(pregnant)"
+            "Leg duplex may miss iliac DVT: order pelvic MR venography without contrast (pregnant)"
             if state.pregnant
             else "Leg duplex may miss iliac DVT: order pelvic CT or MR venography"
         ),

@@ -4,11 +4,10 @@ and thrombolysis reserved for limb-threatening DVT with severe hypotension."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 
-from cds_hooks.guideline.clinical_status import cite
-from cds_hooks.guideline.dates import newest, within
+from cds_hooks.guideline.clinical_status import HIT_TEXT, cite
+from cds_hooks.guideline.dates import age_years, newest, within
 from cds_hooks.guideline.findings import Measure, Measurement
 from cds_hooks.guideline.order_codes import RXNORM, SNOMED
 from cds_hooks.guideline.recommendation import (
@@ -18,8 +17,10 @@ from cds_hooks.guideline.recommendation import (
     MedicationOrder,
     Recommendation,
     ServiceOrder,
+    name_findings,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 ENOXAPARIN = Code(RXNORM, "67108", "enoxaparin")
 SUBCUTANEOUS = Code(SNOMED, "34206005", "Subcutaneous route")
@@ -34,7 +35,7 @@ CG_AGE_CONSTANT = 140
 CG_CREATININE_FACTOR = 72.0
 CG_FEMALE_FACTOR = 0.85
 ADULT_AGE_YEARS = 18
-HIT_TEXT = "Heparin-induced thrombocytopenia"  # clinical_status.heparin_contraindications
+HEPARINS = frozenset({"heparin", "enoxaparin", "dalteparin", "tinzaparin"})
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
 
 
@@ -45,12 +46,6 @@ class RenalFunction:
     ml_min: float
     method: str  # "Cockcroft-Gault creatinine clearance" | "eGFR"
     evidence: tuple[Evidence, ...]
-
-
-def age_years(birth: date | None, today: date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
@@ -115,12 +110,21 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
     anticoagulation active, anticoagulation not contraindicated". No weight: no MedicationRequest,
     the card asks for one. Heparin contraindicated: no LMWH; a non-heparin anticoagulant is
     needed. Under 18 years no dose is suggested (adult label dosing and Cockcroft-Gault do not
-    apply) and the card asks for paediatric dosing.
+    apply) and the card says pediatric dosing needs pediatric hematology input.
     """
     if not state.acute_dvt or state.therapeutic_anticoagulation:
-        return None
+        return silent(
+            "dvt-anticoagulation-lmwh",
+            first_unmet(
+                ("no acute DVT", state.acute_dvt),
+                (
+                    "therapeutic anticoagulation is already active",
+                    not state.therapeutic_anticoagulation,
+                ),
+            ),
+        )
     if state.anticoagulation_contraindicated:
-        return None
+        return silent("dvt-anticoagulation-lmwh", "anticoagulation is contraindicated")
     evidence = list(state.evidence.get("acute_dvt", ()))
     evidence += [
         cite(f"Current anticoagulant at a prophylactic dose: {m.ingredient}", m.source, m.authored)
@@ -145,17 +149,15 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         )
 
     if state.heparin_contraindicated:
-        evidence += state.evidence.get("heparin_contraindicated", ())
-        summary = (
-            "Acute DVT, not anticoagulated; heparin contraindicated: start a non-heparin agent"
-        )
-        detail += (
-            " Heparin-induced thrombocytopenia or a heparin/LMWH allergy is on record, so no "
-            "LMWH is suggested: a non-heparin anticoagulant is needed."
-        )
-        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
+        rec = _non_heparin_needed(state, evidence, sources)
+        return _for_child(rec, state) if state.under_18 else rec
 
-    age = age_years(state.record.patient.birth_date, state.as_of.date())
+    if state.under_18:
+        summary = (
+            "Acute DVT, not anticoagulated, patient under 18: anticoagulate with pediatric "
+            "hematology input"
+        )
+        return _for_child(_lmwh(summary, detail, evidence, missing, sources, suggestions), state)
     if state.weight is None:
         summary = (
             "Acute DVT, not anticoagulated: start enoxaparin 1 mg/kg every 12 h (record weight)"
@@ -163,10 +165,6 @@ def dvt_anticoagulation_lmwh(state: PathwayState) -> Recommendation | None:
         missing.append("Body weight within 90 days (needed for the enoxaparin dose)")
         return _lmwh(summary, detail, evidence, missing, sources, suggestions)
     evidence += state.evidence.get("weight", ())
-    if age is not None and age < ADULT_AGE_YEARS:
-        summary = "Acute DVT, not anticoagulated: start LMWH at a paediatric weight-based dose"
-        detail += " The patient is under 18: adult enoxaparin dosing does not apply."
-        return _lmwh(summary, detail, evidence, missing, sources, suggestions)
 
     dose = enoxaparin_dose_mg(state.weight.value)
     interval = INTERVAL_HOURS
@@ -227,11 +225,18 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
     calf-vein DVT)". A DVT whose level is not stated is not treated as proximal.
     """
     if not (state.acute_proximal_dvt and state.anticoagulation_contraindicated):
-        return None
+        return silent(
+            "anticoagulation-contraindicated-ivc-filter",
+            first_unmet(
+                ("no acute proximal DVT", state.acute_proximal_dvt),
+                ("anticoagulation is not contraindicated", state.anticoagulation_contraindicated),
+            ),
+        )
     detail = (
         "Anticoagulation cannot be given, and a proximal DVT can embolize. The guidance "
         "reserves a vena cava filter for exactly this situation; plan anticoagulation (and "
-        "filter retrieval) once the contraindication resolves."
+        "filter retrieval) once the contraindication resolves. Anticoagulation is "
+        f"contraindicated by: {name_findings(state.contraindications)}."
     )
     hit = tuple(
         e for e in state.evidence.get("heparin_contraindicated", ()) if e.text.startswith(HIT_TEXT)
@@ -250,9 +255,7 @@ def anticoagulation_contraindicated_ivc_filter(state: PathwayState) -> Recommend
         indicator=Indicator.CRITICAL,
         summary="Acute proximal DVT and anticoagulation contraindicated: consider an IVC filter",
         detail=detail,
-        evidence=state.evidence.get("acute_dvt", ())
-        + state.contraindications
-        + hit,
+        evidence=state.evidence.get("acute_dvt", ()) + state.contraindications + hit,
         sources=("S1",),
         suggestions=(
             ServiceOrder(
@@ -269,17 +272,29 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
     service's rule, taken from the seed ("limb-threatening ischemia with severe hypotension"),
     not the guideline's own wording.
 
-    Catalog (`thrombolysis-consider`, critical): "acute DVT **and** limb-threatening ischemia
-    **and** severe hypotension **and** anticoagulation not contraindicated. States the ~8%
-    hemorrhage risk and urgent vascular/interventional input".
+    Catalog v2.2 (`thrombolysis-consider`, critical): "acute DVT **and** limb-threatening
+    ischemia **and** severe hypotension **and** thrombolysis not contraindicated (which includes
+    anticoagulation contraindicated). States the ~8% hemorrhage risk and urgent
+    vascular/interventional input"; cross-cutting: thrombolysis is "never [recommended] with
+    thrombolysis contraindicated" (ESC 2019 absolute contraindications, `thrombolysis_status`).
     """
     if not (
         state.acute_dvt
         and state.limb_threatening_ischemia
         and state.severe_hypotension
         and not state.anticoagulation_contraindicated
+        and not state.thrombolysis_contraindicated
     ):
-        return None
+        return silent(
+            "thrombolysis-consider",
+            first_unmet(
+                ("no acute DVT", state.acute_dvt),
+                ("no limb-threatening ischemia", state.limb_threatening_ischemia),
+                ("no severe hypotension or shock", state.severe_hypotension),
+                ("anticoagulation is contraindicated", not state.anticoagulation_contraindicated),
+                ("thrombolysis is contraindicated", not state.thrombolysis_contraindicated),
+            ),
+        )
     return Recommendation(
         id="thrombolysis-consider",
         indicator=Indicator.CRITICAL,
@@ -298,3 +313,56 @@ def thrombolysis_consider(state: PathwayState) -> Recommendation | None:
         sources=("S1",),
         quote=THROMBOLYSIS_QUOTE,
     )
+
+
+def _for_child(rec: Recommendation, state: PathwayState) -> Recommendation:
+    """Catalog: "Under 18 -> no MedicationRequest: the card says pediatric dosing needs
+    pediatric hematology input" (the seed and the Label dose adults), with or without a weight
+    on record, and whatever else the card says (heparin contraindicated too)."""
+    note = (
+        f" The patient is under 18 ({state.age_years} years): the adult enoxaparin dose "
+        "(1 mg/kg every 12 hours) and the Cockcroft-Gault renal adjustment do not apply, so no "
+        "dose is suggested. Pediatric anticoagulant dosing needs pediatric hematology input."
+    )
+    shown = state.evidence.get("age", ()) + state.evidence.get("weight", ())
+    return replace(
+        rec,
+        detail=rec.detail + note,
+        evidence=rec.evidence + tuple(e for e in shown if e not in rec.evidence),
+        missing=(*rec.missing, "Pediatric hematology input on the anticoagulant and its dose"),
+        suggestions=(),
+    )
+
+
+def _non_heparin_needed(
+    state: PathwayState, evidence: list[Evidence], sources: list[str]
+) -> Recommendation:
+    """Catalog: "Heparin contraindicated -> no LMWH suggestion; the card says a non-heparin
+    anticoagulant is needed and names the HIT or allergy" (ASH 2018: a non-heparin
+    anticoagulant after heparin-induced thrombocytopenia, whenever it occurred)."""
+    found = state.evidence.get("heparin_contraindicated", ())
+    hit = any(e.text.startswith(HIT_TEXT) for e in found)
+    detail = (
+        "An acute DVT with no therapeutic anticoagulation on record needs anticoagulation now. "
+        f"Heparin is contraindicated: {name_findings(found)}. No heparin or low-molecular-"
+        "weight heparin is suggested: a non-heparin anticoagulant is needed (for example "
+        "argatroban, bivalirudin, fondaparinux or a direct oral anticoagulant), chosen with "
+        "hematology input."
+    )
+    if hit:
+        sources = [*sources, "ASH2018"]
+        detail += (
+            " After heparin-induced thrombocytopenia, however long ago, VTE is treated with a "
+            "non-heparin anticoagulant (ASH 2018)."
+        )
+    heparins = sorted({m.ingredient for m in state.current_anticoagulants} & HEPARINS)
+    if heparins:
+        detail += f" The active {', '.join(heparins)} order is a heparin: stop it."
+    if state.minor_bleeding:
+        detail += " Minor bleeding is on record: it does not contraindicate anticoagulation."
+    summary = (
+        "Acute DVT, not anticoagulated; heparin contraindicated"
+        + (" (HIT)" if hit else " (allergy)")
+        + ": a non-heparin anticoagulant is needed"
+    )
+    return _lmwh(summary, detail, [*evidence, *found], [], sources, ())

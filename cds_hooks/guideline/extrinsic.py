@@ -15,7 +15,7 @@ from cds_hooks.guideline.compression import (
     uncharacterized_masses,
 )
 from cds_hooks.guideline.findings import Concept, MassNature
-from cds_hooks.guideline.order_codes import SNOMED
+from cds_hooks.guideline.order_codes import LOINC, SNOMED
 from cds_hooks.guideline.recommendation import (
     Code,
     Indicator,
@@ -23,6 +23,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.trace import silent
 
 __all__ = ["extrinsic_compression_treat_cause", "mass_characterization"]
 
@@ -39,12 +40,17 @@ MRI_PELVIS_CONTRAST = ServiceOrder(
     note="To characterize the pelvic/iliac mass; contrast use is the radiologist's decision.",
     category="imaging",
 )
+# Pregnancy: one suggestion, MRI pelvis WITHOUT contrast (catalog: "a standard LOINC or SNOMED
+# code whose display says without contrast; never 433138001 or any code that says with
+# contrast"). LOINC 30673-8 "MR Pelvis WO contrast" (LOINC Imaging Document Codes, value set
+# 1.3.6.1.4.1.12009.10.2.5); not 30656-3, which is a contrast-enhanced brain MRI guidance code.
+MRI_PELVIS_WITHOUT_CONTRAST_LOINC = Code(LOINC, "30673-8", "MR Pelvis WO contrast")
 MRI_PELVIS_PREGNANCY = ServiceOrder(
-    label="MRI pelvis (pregnancy)",
-    codes=MRI_PELVIS_CONTRAST.codes,
+    label="MRI pelvis without contrast (pregnancy)",
+    codes=(MRI_PELVIS_WITHOUT_CONTRAST_LOINC,),
     note=(
-        "Patient is pregnant: MRI rather than CT. Gadolinium is generally avoided in pregnancy; "
-        "whether any contrast is given is the radiologist's decision."
+        "Patient is pregnant: MRI without contrast (no gadolinium), never CT. To characterize "
+        "the pelvic/iliac mass."
     ),
     category="imaging",
 )
@@ -80,11 +86,14 @@ def mass_characterization(state: PathwayState) -> Recommendation | None:
     documented nature nor a contrast CT or MRI of the abdomen/pelvis dated on/after it (CT/MR
     venography does not count; the contrast CT that found the mass does). Independent of DVT
     status" — "CT pelvis with contrast (SNOMED 74710000), MRI pelvis with contrast (SNOMED
-    433138001); when pregnant, MRI only".
+    433138001); when pregnant, one suggestion only: MRI pelvis **without** contrast".
     """
     masses = uncharacterized_masses(state)
     if not masses:
-        return None
+        return silent(
+            "mass-characterization",
+            "no pelvic/iliac mass lacking both a documented nature and a contrast CT/MRI after it",
+        )
     suggestions = (
         (MRI_PELVIS_PREGNANCY,) if state.pregnant else (CT_PELVIS_CONTRAST, MRI_PELVIS_CONTRAST)
     )
@@ -94,14 +103,24 @@ def mass_characterization(state: PathwayState) -> Recommendation | None:
         "treated at its source, not with a venous stent. Cross-sectional imaging with contrast "
         "characterizes it; CT/MR venography alone does not."
     )
+    summary = "Characterize the pelvic/iliac mass with contrast CT or MRI of the pelvis"
     if state.pregnant:
-        detail += " The patient is pregnant: MRI is preferred over CT."
+        # Cross-cutting rule: a pregnant patient is never offered contrast MRI or CT.
+        detail = (
+            "A pelvic/iliac mass can compress the iliac vein. Its nature (malignancy, abscess, "
+            "hematoma, bursitis, disc/osteophyte...) decides treatment, and an extrinsic cause "
+            "is treated at its source, not with a venous stent. The patient is pregnant: "
+            "characterize it with MRI of the pelvis without contrast (no gadolinium, no CT); "
+            "CT/MR venography alone does not characterize it."
+        )
+        summary = "Characterize the pelvic/iliac mass with MRI of the pelvis without contrast"
     return Recommendation(
         id="mass-characterization",
         indicator=Indicator.WARNING,
-        summary="Characterize the pelvic/iliac mass with contrast CT or MRI of the pelvis",
+        summary=summary,
         detail=detail,
-        evidence=tuple(evidence_of(_mass_text(m), m) for m in masses),
+        evidence=tuple(evidence_of(_mass_text(m), m) for m in masses)
+        + (state.evidence.get("pregnancy", ()) if state.pregnant else ()),
         missing=("Nature of the mass (no characterization or contrast CT/MRI on record)",),
         sources=("S3",),
         suggestions=suggestions,
@@ -121,7 +140,10 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
     """
     natures = extrinsic_causes(state)
     if not natures:
-        return None
+        return silent(
+            "extrinsic-compression-treat-cause",
+            "no characterized extrinsic cause on the swollen side or compressing the iliac vein",
+        )
     kinds = list(dict.fromkeys(n.nature for n in natures))
     hip = any(d.concept is Concept.HIP_ARTHROPLASTY for d in state.record.diagnoses)
     lines = []
@@ -155,9 +177,11 @@ def extrinsic_compression_treat_cause(state: PathwayState) -> Recommendation | N
         else f"{_nature_text(kinds[0]).capitalize()} may compress the iliac vein: treat the cause"
     )
     if len(kinds) > 1:
-        summary = "Extrinsic iliac vein compression: treat each cause (" + ", ".join(
-            _nature_text(k) for k in kinds
-        ) + ")"
+        summary = (
+            "Extrinsic iliac vein compression: treat each cause ("
+            + ", ".join(_nature_text(k) for k in kinds)
+            + ")"
+        )
         if len(summary) >= 140:
             summary = "Extrinsic iliac vein compression: treat the causes, not with a NIVL stent"
     evidence = [evidence_of(f"{_nature_text(n.nature).capitalize()}", n) for n in natures]

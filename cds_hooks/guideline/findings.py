@@ -55,7 +55,8 @@ class Concept(StrEnum):
     HYPOALBUMINEMIA = "hypoalbuminemia"
     PRIMARY_LYMPHEDEMA = "primary-lymphedema"
     SCROTAL_EDEMA = "scrotal-penile-edema"
-    MAJOR_BLEEDING = "major-bleeding"
+    MAJOR_BLEEDING = "major-bleeding"  # GI, R58... (intracranial is its own concept)
+    INTRACRANIAL_HEMORRHAGE = "intracranial-hemorrhage"  # I60-I62, S06.34-S06.6x, SNOMED, text
     MINOR_BLEEDING = "minor-bleeding"
     HIT = "heparin-induced-thrombocytopenia"
     HEPARIN_ALLERGY = "heparin-allergy"  # AllergyIntolerance to heparin or any LMWH
@@ -69,6 +70,14 @@ class Concept(StrEnum):
     PERIPHERAL_ARTERIAL = "peripheral-arterial-disease"  # I70.2x, arterial stent
     STROKE_TIA = "stroke-tia"
     THROMBOPHILIA = "thrombophilia"
+    # Thrombolysis contraindications (ESC 2019 absolute contraindications to fibrinolysis)
+    ISCHEMIC_STROKE = "ischemic-stroke"  # I63.x, SNOMED 422504002
+    STROKE_UNKNOWN_TYPE = "stroke-unknown-type"  # I64, SNOMED 230690007, "stroke" text
+    CNS_NEOPLASM = "cns-neoplasm"  # C70-C72, C79.3, D33.x, D43.x
+    HEAD_INJURY = "head-injury"  # S06.x
+    TRAUMA = "trauma"  # other injury codes (S, T07-T34, T79)
+    BLEEDING_DIATHESIS = "bleeding-diathesis"  # D65-D67, D68.0-D68.4, D69.3-D69.6
+    MAJOR_SURGERY = "major-surgery"  # completed surgical Procedure (onset = performed date)
 
 
 class VeinLevel(StrEnum):
@@ -89,6 +98,15 @@ class Diagnosis:
     level: VeinLevel = VeinLevel.UNKNOWN  # DVT only
     site_text: str = ""  # lower-cased bodySite/text used for site decisions (e.g. "iliac")
     source: Source = field(default_factory=Source)
+    # FHIR references of the records this one rests on (Condition.evidence.detail): a DVT
+    # Condition naming the duplex that found it is a record of the same DVT.
+    evidence_refs: tuple[str, ...] = ()
+    # onsetAge as (value, UCUM unit "a" | "mo" | "wk" | "d"); the guideline dates it from the
+    # patient's birth date (the mapper does not know it).
+    onset_age: tuple[float, str] | None = None
+    # A partial onset ("2026-10", "2026") arrives as its first day in `onset`; this is its last
+    # day, so that a month that straddles a window is not read as wholly old.
+    onset_last_day: datetime | None = None
 
     @property
     def when(self) -> datetime | None:
@@ -194,6 +212,9 @@ class ImagingStudy:
     # (catalog: "the contrast CT that found the mass does" characterize it, whatever the day the
     # mass was charted).
     mass_reported: bool = False
+    # Level of the thrombus a positive study states (conclusion code, bodySite or text): a duplex
+    # positive only in calf veins is DISTAL; UNKNOWN when the study does not say.
+    level: VeinLevel = VeinLevel.UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,11 @@ from cds_hooks.guideline.recommendation import (
     Indicator,
     OrderEdit,
     Recommendation,
+    name_findings,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.thrombolysis_status import SOURCE_KEY
+from cds_hooks.guideline.trace import silent
 
 OVERRIDE_SYSTEM = "urn:iliac-cds:override-reason"
 THROMBOLYSIS_QUOTE = "Thrombolysis carries a hemorrhage risk of about 8%."
@@ -89,21 +92,29 @@ def ivc_filter_not_indicated(
     """
     filters = [o for o in orders if o.kind is OrderKind.IVC_FILTER]
     if not filters:
-        return None
+        return silent("ivc-filter-not-indicated", "no IVC filter among the in-scope draft orders")
     contraindicated = state.anticoagulation_contraindicated
     if contraindicated and state.acute_proximal_dvt:
-        return None
+        return silent(
+            "ivc-filter-not-indicated",
+            "anticoagulation is contraindicated with an acute proximal DVT: a filter is indicated",
+        )
     if contraindicated and (state.acute_dvt_level_unknown or _acute_pe(state)):
-        return None
+        return silent(
+            "ivc-filter-not-indicated",
+            "anticoagulation is contraindicated and the DVT level is unstated or a PE is on record",
+        )
     reasons = []
     if not contraindicated:
         reasons.append("anticoagulation is not contraindicated on record")
     if not state.acute_proximal_dvt:
-        reasons.append(
-            "the acute DVT on record is distal (calf veins)"
-            if state.acute_dvt
-            else "there is no acute proximal DVT on record"
-        )
+        if not state.acute_dvt:
+            reasons.append("there is no acute proximal DVT on record")
+        elif state.acute_dvt_level_unknown:
+            # Never call a DVT distal that no record places in the calf veins.
+            reasons.append("the acute DVT has no stated proximal level")
+        else:
+            reasons.append("the acute DVT on record is distal (calf veins)")
     evidence: tuple[Evidence, ...] = tuple(
         Evidence(f"Draft order: {_order_text(o)}", (o.ref,)) for o in filters
     )
@@ -133,14 +144,16 @@ def thrombolysis_not_indicated(
     """S1: "thrombolysis reserved, hemorrhage risk about 8%". The indication below is this
     service's rule from the seed, not the guideline's wording.
 
-    Catalog (`thrombolysis-not-indicated`, warning): "an in-scope thrombolytic order without
-    acute DVT plus limb-threatening ischemia plus severe hypotension, or with anticoagulation
-    contraindicated; states the ~8% hemorrhage risk". `orders` are the in-scope thrombolytic
-    orders (see `gate.thrombolytic_in_scope`).
+    Catalog v2.2 (`thrombolysis-not-indicated`, "warning; **critical** when thrombolysis is
+    contraindicated"): "an in-scope thrombolytic order without acute DVT plus limb-threatening
+    ischemia plus severe hypotension, or with thrombolysis contraindicated (naming the finding);
+    states the ~8% hemorrhage risk". Thrombolysis contraindicated follows the ESC 2019 absolute
+    contraindications to fibrinolysis (`thrombolysis_status`). `orders` are the in-scope
+    thrombolytic orders (see `gate.thrombolytic_in_scope`).
     """
     lytics = [o for o in orders if o.kind is OrderKind.THROMBOLYSIS]
     if not lytics:
-        return None
+        return silent("thrombolysis-not-indicated", "no in-scope thrombolytic order")
     missing_criteria = [
         name
         for name, present in (
@@ -150,19 +163,35 @@ def thrombolysis_not_indicated(
         )
         if not present
     ]
-    contraindicated = state.anticoagulation_contraindicated
+    contraindications = state.thrombolysis_contraindications
+    contraindicated = state.thrombolysis_contraindicated
     if not missing_criteria and not contraindicated:
-        return None
-    if contraindicated:
-        summary = "Thrombolysis not indicated: anticoagulation is contraindicated (bleeding risk)"
-    else:
-        summary = "Thrombolysis not indicated: no " + ", no ".join(missing_criteria) + " on record"
+        return silent(
+            "thrombolysis-not-indicated",
+            "acute DVT, limb-threatening ischemia and severe hypotension, no contraindication: "
+            "indicated",
+        )
     detail = (
         "This service reserves thrombolysis for acute DVT with limb-threatening ischemia and "
-        "severe hypotension, without a contraindication to anticoagulation (its rule, not the "
-        "guideline's wording). Thrombolysis carries a hemorrhage risk of about 8%; "
-        "anticoagulation alone treats most DVT."
+        "severe hypotension, without a contraindication (its rule, not the guideline's "
+        "wording). Thrombolysis carries a hemorrhage risk of about 8%; anticoagulation alone "
+        "treats most DVT."
     )
+    sources = ["S1"]
+    if contraindicated:
+        first = contraindications[0].text.split(":")[0]
+        more = f" and {len(contraindications) - 1} more" if len(contraindications) > 1 else ""
+        summary = f"Thrombolysis contraindicated: {first[0].lower()}{first[1:]}{more} on record"
+        detail += (
+            f" Thrombolysis is contraindicated: {name_findings(contraindications)}. The ESC "
+            "2019 guideline lists prior intracranial hemorrhage or stroke of unknown type, "
+            "ischemic stroke within 6 months, a CNS neoplasm, major trauma, surgery or head "
+            "injury within 3 weeks, a bleeding diathesis and active bleeding as absolute "
+            "contraindications to fibrinolysis."
+        )
+        sources.append(SOURCE_KEY)
+    else:
+        summary = "Thrombolysis not indicated: no " + ", no ".join(missing_criteria) + " on record"
     evidence: tuple[Evidence, ...] = tuple(
         Evidence(f"Draft order: {_order_text(o)}", (o.ref,)) for o in lytics
     )
@@ -170,16 +199,16 @@ def thrombolysis_not_indicated(
         state.evidence.get("acute_dvt", ())
         + state.evidence.get("limb_ischemia", ())
         + state.evidence.get("severe_hypotension", ())
-        + state.contraindications
+        + contraindications
     )
     return Recommendation(
         id="thrombolysis-not-indicated",
-        indicator=Indicator.WARNING,
+        indicator=Indicator.CRITICAL if contraindicated else Indicator.WARNING,
         summary=summary,
         detail=detail,
         evidence=evidence,
         missing=tuple(c[0].upper() + c[1:] for c in missing_criteria),
-        sources=("S1",),
+        sources=tuple(sources),
         quote=THROMBOLYSIS_QUOTE,
         suggestions=tuple(_delete(o, "thrombolytic") for o in lytics),
         selection="at-most-one" if len(lytics) == 1 else "any",

@@ -26,6 +26,7 @@ from cds_hooks.guideline.recommendation import (
     ServiceOrder,
 )
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 # Indications for antithrombotic therapy other than the stent itself (catalog list).
 OTHER_INDICATIONS: dict[Concept, str] = {
@@ -66,17 +67,26 @@ def post_stent_antithrombotic_review(
     VTE here: that can only keep the card silent.
     """
     if not (state.stent_in_place or state.stents):
-        return None
+        return silent("post-stent-antithrombotic-review", "no iliac venous stent on record")
     if _prior_vte(state) or _other_indications(state):
-        return None
+        return silent(
+            "post-stent-antithrombotic-review",
+            first_unmet(
+                ("prior VTE is on record", not _prior_vte(state)),
+                ("another antithrombotic indication is on record", not _other_indications(state)),
+            ),
+        )
     order_refs: tuple[str, ...] = ()
     if drafted is None:
         meds: list[Medication] = [*state.current_anticoagulants, *state.current_antiplatelets]
         if not meds:
-            return None
+            return silent(
+                "post-stent-antithrombotic-review", "no current anticoagulant or antiplatelet"
+            )
         evidence = [
-            Evidence(f"Current {m.ingredient} ({m.drug_class.value})", m.source.refs,
-                     iso_day(m.authored))
+            Evidence(
+                f"Current {m.ingredient} ({m.drug_class.value})", m.source.refs, iso_day(m.authored)
+            )
             for m in meds
         ]
         what = ", ".join(dict.fromkeys(m.ingredient for m in meds))
@@ -89,7 +99,10 @@ def post_stent_antithrombotic_review(
             if o.kind is OrderKind.ANTITHROMBOTIC and not _order_states_indication(o)
         ]
         if not orders:
-            return None
+            return silent(
+                "post-stent-antithrombotic-review",
+                "no drafted antithrombotic without a stated indication",
+            )
         order_refs = tuple(o.ref for o in orders)
         evidence = [Evidence(f"Draft order: {_order_name(o)}", (o.ref,)) for o in orders]
         what = ", ".join(dict.fromkeys(_order_name(o) for o in orders))
@@ -130,14 +143,17 @@ def post_stent_surveillance(state: PathwayState) -> Recommendation | None:
     """
     stents = list(state.stents)
     if not stents:
-        return None
+        return silent("post-stent-surveillance", "no iliac venous stent on record")
     settings = state.settings
     placed_dates = [s.placed for s in stents if s.placed is not None]
     placed = max(placed_dates) if placed_dates else None
     if placed is not None and _days_between(placed, state.as_of) < (
         settings.stent_surveillance_min_days
     ):
-        return None
+        return silent(
+            "post-stent-surveillance",
+            f"the stent was placed less than {settings.stent_surveillance_min_days:g} days ago",
+        )
     sides = {s.side for s in stents}
     imaging = [
         i
@@ -148,7 +164,10 @@ def post_stent_surveillance(state: PathwayState) -> Recommendation | None:
         and (placed is None or on_or_after(i.when, placed))
     ]
     if imaging:
-        return None
+        return silent(
+            "post-stent-surveillance",
+            "venous imaging after placement is within the surveillance window",
+        )
     side = _single_side(sides)
     codes = DUPLEX_BY_SIDE.get(side, DUPLEX_BILATERAL)
     legs = f"{side.value} leg" if side in DUPLEX_BY_SIDE else "legs"
@@ -183,9 +202,7 @@ def _prior_vte(state: PathwayState) -> bool:
     return (
         state.prior_vte
         or state.acute_dvt
-        or any(
-            d.concept in PRIOR_VTE_CONCEPTS and not d.suspected for d in state.record.diagnoses
-        )
+        or any(d.concept in PRIOR_VTE_CONCEPTS and not d.suspected for d in state.record.diagnoses)
         or any(
             i.result is Result.POSITIVE and i.modality is not Modality.CONTRAST_CT_MRI
             for i in state.record.imaging

@@ -36,6 +36,16 @@ class Evidence:
     date: str = ""  # ISO date (YYYY-MM-DD) or ""
 
 
+def name_findings(evidence: tuple[Evidence, ...]) -> str:
+    """Findings named in a sentence of card detail, each with its resource and date:
+    "Intracranial hemorrhage (resolved) (Condition/1, 2024-03-02); ..."."""
+    parts = []
+    for e in evidence:
+        where = ", ".join([*e.refs, e.date or "undated"])
+        parts.append(f"{e.text} ({where})")
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class ServiceOrder:
     """Suggest a ServiceRequest (imaging, procedure, referral, lab)."""

@@ -1,7 +1,7 @@
 """Thresholds and time windows the sources do not state: named, documented, configurable.
 
 Each field can be overridden by the service setting `CDS_GUIDELINE_<FIELD NAME IN UPPER CASE>`
-(e.g. `CDS_GUIDELINE_ACUTE_DVT_DAYS=21`). Defaults are the catalog's (recommendations.md v2.1).
+(e.g. `CDS_GUIDELINE_ACUTE_DVT_DAYS=21`). Defaults are the catalog's (recommendations.md v2.2).
 Thresholds that the guidance itself states (IVUS > 61%, stent >= 60 mm, reference + 1..4 mm,
 enoxaparin 1 mg/kg every 12 h) are constants in the rule modules, not settings.
 """
@@ -23,8 +23,11 @@ class GuidelineSettings:
     duplex_days: int = 30  # negative duplex/venography counts for DVT exclusion
     labs_days: int = 90  # labs (alternative causes) and weight
     platelets_days: int = 7  # latest platelet count for the contraindication
-    major_bleeding_days: int = 30
-    hit_months: int = 12
+    major_bleeding_days: int = 30  # major (incl. intracranial) bleeding contraindicates
+    # Thrombolysis contraindications (catalog v2.2, ESC 2019 absolute contraindications)
+    ischemic_stroke_days: int = 180  # ischemic stroke within this contraindicates lysis
+    major_surgery_days: int = 21  # completed major surgery performed within this
+    trauma_days: int = 21  # head injury (S06.x) or other trauma recorded within this
     systolic_hours: int = 24  # systolic reading for severe hypotension
     shock_hours: int = 72
     limb_ischemia_hours: int = 72
@@ -42,8 +45,9 @@ class GuidelineSettings:
     egfr_ml_min: float = 60.0  # < this = renal disease present
     albumin_g_dl: float = 3.5  # < this = hypoalbuminemia
     crcl_renal_dose_ml_min: float = 30.0  # CrCl (or eGFR) < this -> enoxaparin once daily
-    weight_min_kg: float = 20.0  # implausible weights ignored
-    weight_max_kg: float = 350.0
+    weight_min_kg: float = 20.0  # adults: lighter weights are implausible and ignored
+    weight_min_kg_under_18: float = 0.5  # under 18: lighter weights are implausible
+    weight_max_kg: float = 350.0  # any age: heavier weights are implausible
     # Anticoagulant doses the catalog does not classify (therapeutic vs prophylactic)
     heparin_sc_prophylactic_max_u: float = 7500.0  # SC UFH <= this U per dose = prophylaxis
     dalteparin_prophylactic_max_iu: float = 5000.0  # no weight: > this IU per dose = treatment

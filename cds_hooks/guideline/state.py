@@ -94,7 +94,7 @@ class PathwayState:
     anticoagulation_contraindicated: bool = False
     contraindications: tuple[Evidence, ...] = ()  # major bleeding, platelets < 50...
     minor_bleeding: tuple[Evidence, ...] = ()  # noted, not a contraindication
-    heparin_contraindicated: bool = False  # HIT within 12 months or heparin/LMWH allergy
+    heparin_contraindicated: bool = False  # HIT at any time or heparin/LMWH allergy
     therapeutic_anticoagulation: bool = False
     current_anticoagulants: tuple[Medication, ...] = ()
     current_antiplatelets: tuple[Medication, ...] = ()
@@ -104,7 +104,15 @@ class PathwayState:
     # Severity
     severe_hypotension: bool = False
     limb_threatening_ischemia: bool = False
+    # Thrombolysis contraindicated (catalog v2.2): anticoagulation contraindicated, prior
+    # intracranial hemorrhage, recent stroke/surgery/trauma, CNS neoplasm, bleeding diathesis
+    thrombolysis_contraindicated: bool = False
+    thrombolysis_contraindications: tuple[Evidence, ...] = ()
     pregnant: bool = False
+    # Catalog "Under 18": whole years on the hook's day from Patient.birthDate (None = unknown,
+    # counted as adult)
+    age_years: int | None = None
+    under_18: bool = False
 
     # Iliac anatomy and masses
     masses: tuple[Diagnosis, ...] = ()  # current pelvic/iliac masses (incl. lymphadenopathy)

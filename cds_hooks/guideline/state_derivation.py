@@ -9,12 +9,10 @@ from typing import TypeVar
 
 from cds_hooks.guideline.clinical_status import (
     LATERAL,
-    acute_dvts,
     anticoagulation_contraindications,
     cite,
     cite_dvt,
     compression_side,
-    dvt_level,
     heparin_contraindications,
     is_current_diagnosis,
     limb_ischemia,
@@ -23,7 +21,10 @@ from cds_hooks.guideline.clinical_status import (
     prior_vte,
     severe_hypotension,
     sides_of,
+    under_18,
 )
+from cds_hooks.guideline.dates import age_years
+from cds_hooks.guideline.dvt_records import acute_dvts, dvt_groups, dvt_records, group_level
 from cds_hooks.guideline.findings import (
     Concept,
     Diagnosis,
@@ -40,6 +41,7 @@ from cds_hooks.guideline.medication_status import is_current, is_therapeutic_ant
 from cds_hooks.guideline.recommendation import Evidence
 from cds_hooks.guideline.settings import GuidelineSettings
 from cds_hooks.guideline.state import PathwayState
+from cds_hooks.guideline.thrombolysis_status import thrombolysis_contraindications
 
 
 def derive_state(
@@ -50,7 +52,11 @@ def derive_state(
 
     acute = acute_dvts(record, as_of, settings)
     acute_sides = frozenset().union(*(sides_of(f.side) for f in acute)) if acute else frozenset()
-    levels = [dvt_level(f) for f in acute]
+    # One level per DVT (records of the same DVT pooled): the most proximal any record states.
+    levels = [
+        group_level(g)
+        for g in dvt_groups(dvt_records(record, acute, as_of, settings.acute_dvt_days))
+    ]
     evidence["acute_dvt"] = tuple(cite_dvt(f) for f in acute)
 
     masses = tuple(
@@ -91,6 +97,15 @@ def derive_state(
     absent_documented = not current and any(not sw.present for sw in record.swellings)
 
     weight = newest_weight(record, as_of, settings)
+    age = age_years(record.patient.birth_date, as_of.date())
+    child = under_18(record.patient.birth_date, as_of)
+    if age is not None:
+        evidence["age"] = (
+            Evidence(
+                text=f"Age {age} years (birth date {record.patient.birth_date.isoformat()})",
+                refs=(record.patient.ref,) if record.patient.ref else (),
+            ),
+        )
     weight_kg = weight.value if weight else None
 
     meds = [m for m in record.medications if is_current(m, as_of, settings)]
@@ -106,6 +121,8 @@ def derive_state(
     heparin = heparin_contraindications(record, as_of, settings)
     evidence["contraindications"] = contraindications
     evidence["heparin_contraindicated"] = heparin
+    no_lysis = thrombolysis_contraindications(record, as_of, settings, contraindications)
+    evidence["thrombolysis_contraindicated"] = no_lysis
 
     hypotension = severe_hypotension(record, as_of, settings)
     ischemia = limb_ischemia(record, as_of, settings, acute_sides)
@@ -148,7 +165,11 @@ def derive_state(
         weight=weight,
         severe_hypotension=bool(hypotension),
         limb_threatening_ischemia=bool(ischemia),
+        thrombolysis_contraindicated=bool(no_lysis),
+        thrombolysis_contraindications=no_lysis,
         pregnant=bool(pregnant),
+        age_years=age,
+        under_18=child,
         masses=masses,
         compression=compression,
         compression_sides=compression_sides,

@@ -48,6 +48,7 @@ from cds_hooks.guideline.stent_selection import (
     sizing_range,
     stenosis_qualifies,
 )
+from cds_hooks.guideline.trace import silent
 
 _SIZE_PAIR = re.compile(r"\d\s*(?:mm|cm)?\s*[x×*]\s*\d")
 
@@ -121,7 +122,10 @@ def _length_too_short(
         s for s in stents if s.order.length_mm is not None and not length_ok(s.order.length_mm)
     ]
     if not short:
-        return None
+        return silent(
+            "stent-length-too-short",
+            "every drafted stent states a length of at least 60 mm, or none",
+        )
     edits: list[OrderEdit] = []
     for s in short:
         updated = with_length(s.order.resource, MIN_STENT_LENGTH_MM)
@@ -171,7 +175,10 @@ def _without_ivus_confirmation(
     """
     flagged = [s for s in stents if unconfirmed[s.order.ref]]
     if not flagged:
-        return None
+        return silent(
+            "stent-without-ivus-confirmation",
+            "IVUS > 61% on a fixed lesion, swelling and DVT exclusion on record for every stent",
+        )
     missing: list[str] = []
     for s in flagged:
         missing.extend(unconfirmed[s.order.ref])
@@ -244,7 +251,9 @@ def _diameter_sizing(state: PathwayState, stents: list[_StentOrder]) -> Recommen
                 )
             )
     if not problems:
-        return None
+        return silent(
+            "stent-diameter-sizing", "every stent diameter is within the IVUS reference + 1 to 4 mm"
+        )
     first = problems[0][1]
     summary = f"Check stent diameter: {first[0].lower()}{first[1:]}"
     if len(summary) >= 140:

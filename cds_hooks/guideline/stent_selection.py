@@ -33,6 +33,7 @@ from cds_hooks.guideline.findings import (
 )
 from cds_hooks.guideline.recommendation import Evidence, Indicator, Recommendation
 from cds_hooks.guideline.state import CauseState, DvtStatus, PathwayState
+from cds_hooks.guideline.trace import first_unmet, silent
 
 # Thresholds the guidance states (S2), so constants rather than settings.
 DIAMETER_STENOSIS_THRESHOLD_PCT = 61.0  # IVUS diameter stenosis must be strictly greater (VIDIO)
@@ -128,9 +129,7 @@ def sizing_text(reference: ReferenceDiameter | None) -> str:
     )
 
 
-def _newest(
-    items: Sequence[_Dated], tie: Callable[[_Dated], float] | None = None
-) -> _Dated | None:
+def _newest(items: Sequence[_Dated], tie: Callable[[_Dated], float] | None = None) -> _Dated | None:
     """The item with the latest date; undated items lose to dated ones. Conflicting results
     at the same instant: the lowest `tie` wins (the conservative one: the lower stenosis, a
     dynamic lesion), so record order never turns a conflict into a stent candidate."""
@@ -261,7 +260,12 @@ def nivl_stent_not_indicated(state: PathwayState) -> Recommendation | None:
     """
     a = assess_nivl(state)
     if a is None or not a.reasons:
-        return None
+        return silent(
+            "nivl-stent-not-indicated",
+            "no IVUS result, or a stent or extrinsic cause is on record"
+            if a is None
+            else "no reason against stenting",
+        )
     reasons = "\n".join(f"- {r[0].upper()}{r[1:]}" for r in a.reasons)
     return Recommendation(
         id="nivl-stent-not-indicated",
@@ -287,7 +291,16 @@ def nivl_stent_criteria_incomplete(state: PathwayState) -> Recommendation | None
     """
     a = assess_nivl(state)
     if a is None or a.reasons or not a.missing or not stenosis_qualifies(a.lesion):
-        return None
+        return silent(
+            "nivl-stent-criteria-incomplete",
+            "no IVUS result, or a stent or extrinsic cause is on record"
+            if a is None
+            else first_unmet(
+                ("a reason against stenting is present", not a.reasons),
+                ("no prerequisite is unknown", bool(a.missing)),
+                ("IVUS diameter stenosis is not above 61%", stenosis_qualifies(a.lesion)),
+            ),
+        )
     assert a.lesion is not None
     return Recommendation(
         id="nivl-stent-criteria-incomplete",
@@ -319,18 +332,28 @@ def nivl_stent_candidate(state: PathwayState) -> Recommendation | None:
     """
     a = assess_nivl(state)
     if a is None or a.reasons or a.missing or not stenosis_qualifies(a.lesion):
-        return None
+        return silent(
+            "nivl-stent-candidate",
+            "no IVUS result, or a stent or extrinsic cause is on record"
+            if a is None
+            else first_unmet(
+                ("a reason against stenting is present", not a.reasons),
+                ("a prerequisite is unknown", not a.missing),
+                ("IVUS diameter stenosis is not above 61%", stenosis_qualifies(a.lesion)),
+            ),
+        )
     if a.behavior is None or a.behavior.behavior is not Behavior.FIXED:
-        return None
+        return silent("nivl-stent-candidate", "the lesion is not documented as fixed")
     side = unilateral_side(state)
     if side is None or a.lesion is None:
-        return None
+        return silent("nivl-stent-candidate", "no unilateral swelling")
     reference = ivus_reference(state, side)
     evidence = list(a.evidence)
     if reference is not None:
         evidence.append(
-            evidence_of(f"IVUS reference diameter, external iliac vein {mm(reference.mm)}",
-                        reference)
+            evidence_of(
+                f"IVUS reference diameter, external iliac vein {mm(reference.mm)}", reference
+            )
         )
     sizing = sizing_text(reference)
     summary = f"{side.value.capitalize()} iliac vein stent criteria met (IVUS {a.lesion.percent:g}%"

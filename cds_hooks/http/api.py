@@ -7,9 +7,13 @@ pathway. Every card leaving here has been through the strict response model.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,6 +96,38 @@ def _is_json_content_type() -> bool:
     )
 
 
+# Parsing a long record allocates millions of objects, and every few hundred allocations the
+# collector walks the growing, still-referenced tree: a 10 MB body parsed in 190 ms with it and
+# 68 ms without, a 220 kB one in 1.3-3.9 ms and 1.1 ms (benchmarks). Nothing a parse allocates
+# can be garbage before it returns.
+GC_PAUSE_BYTES = 64 * 1024
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause the cyclic garbage collector (shared by the process's threads) while parsing; the
+    last of overlapping pausers restores the state the first one found."""
+    global _gc_pausers, _gc_was_enabled
+    if not pause:
+        yield
+        return
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -101,7 +137,8 @@ def _read_json_object() -> dict[str, Any]:
         raise ApiError(415, "Content-Type must be application/json", "not-supported")
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        with _collector_paused(len(raw) >= GC_PAUSE_BYTES):
+            body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise ApiError(400, "request body is not valid JSON", "structure") from None
     if not isinstance(body, dict):

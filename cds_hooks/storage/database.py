@@ -7,16 +7,17 @@ operations on it.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import logging
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import (
     JSON,
@@ -34,10 +35,13 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from cds_hooks.config import ConfigError, env_name
+from cds_hooks.storage.card_log import WriteBehindLog
+
+if TYPE_CHECKING:  # Alembic is imported only when the schema is checked (start-up)
+    from alembic.config import Config as AlembicConfig
 
 EXTENSION_KEY = "cds_store"
 SQLITE_FILENAME = "iliac-cds.sqlite"
@@ -95,6 +99,8 @@ feedback = Table(
 class Store:
     engine: Engine
     schema_ready: bool = False
+    # Served cards waiting to be written (cds_hooks.storage.store sets it up).
+    card_log: WriteBehindLog | None = None
     _schema_lock: threading.Lock = field(default_factory=threading.Lock)
     _last_prune: float = 0.0
     _prune_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -164,6 +170,8 @@ def build_engine(url: str) -> Engine:
 
 def alembic_config(connection: Connection) -> AlembicConfig:
     """Alembic settings for this package's migrations, bound to an open connection."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -177,12 +185,44 @@ def create_schema(engine: Engine) -> None:
             # Concurrent migrations would race on the catalog; SQLite is serialised by BEGIN
             # IMMEDIATE already.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        config = alembic_config(connection)
         tables = set(inspect(connection).get_table_names())
+        if "alembic_version" in tables and _at_head(connection):
+            return  # the usual start: nothing to migrate, so Alembic is never imported
+        from alembic import command as alembic_command
+
+        config = alembic_config(connection)
         if "alembic_version" not in tables and {"feedback", "served_card", "seen_jti"} <= tables:
             # Created by create_all before migrations existed: it is revision 0001.
             alembic_command.stamp(config, "0001")
         alembic_command.upgrade(config, "head")
+
+
+def head_revision() -> str:
+    """The newest migration's revision id, read from the migration files (no Alembic import:
+    importing it costs more than the rest of a start-up check)."""
+    revisions: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        names: dict[str, Any] = {}
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and node.value is not None:
+                        with contextlib.suppress(ValueError):
+                            names[target.id] = ast.literal_eval(node.value)
+        if isinstance(names.get("revision"), str):
+            revisions[names["revision"]] = names.get("down_revision")
+    parents = {down for down in revisions.values() if isinstance(down, str)}
+    heads = [rev for rev in revisions if rev not in parents]
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must have exactly one head, found {sorted(heads)}")
+    return heads[0]
+
+
+def _at_head(connection: Connection) -> bool:
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows == [head_revision()]
 
 
 def drop_schema(engine: Engine) -> None:
@@ -198,15 +238,44 @@ def _store(app: Flask | None = None) -> Store:
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    """The app's engine, schema in place; inside a request `app` may be omitted."""
+    """The app's engine, schema in place and every card this process served written (so what
+    is read through it is up to date); inside a request `app` may be omitted."""
+    store = _store(app)
+    store.ensure_schema()
+    if store.card_log is not None:
+        store.card_log.flush()
+    return store.engine
+
+
+def writer_engine(app: Flask | None = None) -> Engine:
+    """The app's engine, schema in place, for writes that need no pending served card."""
     store = _store(app)
     store.ensure_schema()
     return store.engine
 
 
 def close(app: Flask) -> None:
-    """Close the app's pooled connections (tests, and before a fork)."""
-    _store(app).engine.dispose()
+    """Write the pending served cards and close the pooled connections (tests, shutdown)."""
+    store = _store(app)
+    if store.card_log is not None:
+        try:
+            store.card_log.flush()
+        except Exception as exc:  # noqa: BLE001 - closing must not fail on a dead database
+            log.error("served-card log: final write failed (%s)", type(exc).__name__)
+    store.engine.dispose()
+
+
+def forget_connections_after_fork(engine: Engine) -> None:
+    """A forked worker (gunicorn preload_app) must not use connections its parent opened: a
+    shared socket or SQLite file handle corrupts both sides. The child drops them unclosed."""
+    ref = weakref.ref(engine)
+
+    def after_in_child() -> None:
+        child_engine = ref()
+        if child_engine is not None:
+            child_engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
 
 
 def _read_connection(app: Flask | None = None) -> Connection:
@@ -225,11 +294,17 @@ def _now() -> datetime:
 
 def _insert(connection: Connection, table: Table) -> Any:
     """An INSERT that silently skips rows violating a unique constraint, atomically."""
+    # The dialect modules are imported here: the engine has loaded its own already, and the
+    # other one (PostgreSQL's is ~30 ms) need never be imported.
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
     raise ConfigError(f"unsupported database dialect {dialect!r}")
 
 

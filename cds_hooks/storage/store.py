@@ -13,12 +13,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from cds_hooks.storage.card_log import WriteBehindLog
 from cds_hooks.storage.database import (
     EXTENSION_KEY,
     JTI_PRUNE_INTERVAL_SECONDS,
@@ -34,11 +36,13 @@ from cds_hooks.storage.database import (
     database_url,
     drop_schema,
     feedback,
+    forget_connections_after_fork,
     get_engine,
     metadata,
     normalise_url,
     seen_jti,
     served_card,
+    writer_engine,
 )
 
 # The database names are part of this module's interface (callers and tests reach the
@@ -86,6 +90,8 @@ class FeedbackRecord:
 
 def init_app(app: Flask) -> None:
     store = Store(engine=build_engine(database_url(app)))
+    store.card_log = WriteBehindLog(partial(_write_served_cards, store))
+    forget_connections_after_fork(store.engine)
     try:
         store.ensure_schema()
     except SQLAlchemyError as exc:
@@ -102,7 +108,7 @@ def remember_jti(jti: str, issuer: str, expires_at: datetime) -> bool:
     """
     store = _store()
     now = _now()
-    with get_engine().begin() as connection:
+    with writer_engine().begin() as connection:
         # A row whose token already expired cannot protect anything; let the key be reused.
         connection.execute(
             delete(seen_jti).where(
@@ -135,7 +141,7 @@ def _maybe_prune(store: Store) -> None:
 
 def prune_expired_jtis() -> int:
     """Delete replay-guard rows whose token has expired; returns how many were deleted."""
-    with get_engine().begin() as connection:
+    with writer_engine().begin() as connection:
         return connection.execute(delete(seen_jti).where(seen_jti.c.expires_at < _now())).rowcount
 
 
@@ -147,7 +153,10 @@ def _recommendation_id(card: dict[str, Any]) -> str | None:
 
 
 def record_served_cards(service_id: str, hook_instance: str, cards: list[dict[str, Any]]) -> None:
-    """Card listener: keep uuid, service, recommendation id and indicator of each served card."""
+    """Card listener: keep uuid, service, recommendation id and indicator of each served card.
+
+    The rows are written off the request path, in batches (`card_log`); `get_engine` and the
+    summary write what is pending first, so this process always reads its own cards."""
     rows = [
         {
             "card_uuid": card["uuid"],
@@ -162,7 +171,17 @@ def record_served_cards(service_id: str, hook_instance: str, cards: list[dict[st
     ]
     if not rows:
         return
-    with get_engine().begin() as connection:
+    store = _store()
+    if store.card_log is None:
+        _write_served_cards(store, rows)
+    else:
+        store.card_log.add(rows)
+
+
+def _write_served_cards(store: Store, rows: list[dict[str, Any]]) -> None:
+    store.ensure_schema()
+    with store.engine.begin() as connection:
+        # One multi-row INSERT per batch; a uuid already recorded is skipped.
         connection.execute(_insert(connection, served_card), rows)
 
 
@@ -192,7 +211,7 @@ def save_feedback(service_id: str, records: Sequence[FeedbackRecord]) -> int:
         for record in records
     ]
     inserted = 0
-    with get_engine().begin() as connection:
+    with writer_engine().begin() as connection:
         statement = _insert(connection, feedback).returning(feedback.c.id)
         # One statement per row: RETURNING tells exactly which rows were new on every driver.
         for row in rows:

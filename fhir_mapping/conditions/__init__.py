@@ -7,13 +7,15 @@ history (`active=False`); a missing clinicalStatus is active unless abatement[x]
 This module holds the entry points (cheap relevance, convert); each clinical kind is read in
 its own module: `diagnoses` (DVT, PE, VTE history, iliac compression and the other coded
 diagnoses), `swelling` (leg swelling, extent, edema impact), `masses` (mass nature),
-`stents` (iliac vein stent history); `status` and `facts` are shared by all.
+`stents` (iliac vein stent history), `contraindications` (bleeding and thrombolysis
+contraindications); `status` and `facts` are shared by all.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from cds_hooks.guideline.findings import (
@@ -24,10 +26,12 @@ from cds_hooks.guideline.findings import (
     Swelling,
 )
 
-from ..fhir_types import ICD10CM, SNOMED, codings, concept_text
+from ..fhir_types import ICD10CM, SNOMED, codings, concept_text, condition_evidence_refs
 from ..reading import skip_unreadable
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
+from ..terminology import contraindications as contraindication_sets
+from .contraindications import _contraindications
 from .diagnoses import _diagnoses
 from .facts import _facts
 from .masses import _masses
@@ -58,6 +62,7 @@ _ALL_VALUE_SETS: tuple[ValueSet, ...] = (
     vs.ILIAC_STENT_HISTORY_GATED,
     vs.PREGNANCY,
     *vs.SIMPLE.values(),
+    *contraindication_sets.ALL_VALUE_SETS,
 )
 _ALL_SNOMED = frozenset().union(*(v.snomed for v in _ALL_VALUE_SETS))
 _ALL_ICD = frozenset().union(*(v.icd10 for v in _ALL_VALUE_SETS))
@@ -66,7 +71,7 @@ _ALL_ICD_PREFIXES = tuple(sorted({p for v in _ALL_VALUE_SETS for p in v.icd10_pr
 # Text-only conditions (common in Synthea and hand-entered problem lists).
 _TEXT_KEYWORDS = re.compile(
     r"may.?thurner|cockett|iliac vein compression|nivl|phlegmasia|venous gangrene|"
-    r"swelling|swollen|o?edema",
+    r"swelling|swollen|o?edema|" + contraindication_sets.TEXT_KEYWORDS,
     re.IGNORECASE,
 )
 
@@ -90,8 +95,11 @@ def relevant(resource: Mapping[str, Any]) -> bool:
 def read(resource: Mapping[str, Any]) -> list[Finding]:
     """Findings of one raw Condition; [] when refuted or irrelevant (raises
     `UnreadableElement` when an element the pathway reads cannot be read)."""
-    model = resource  # raw JSON, read element by element (fhir_types)
-    return convert_model(model)
+    found = convert_model(resource)  # raw JSON, read element by element (fhir_types)
+    refs = condition_evidence_refs(resource)
+    if not refs:
+        return found
+    return [replace(f, evidence_refs=refs) if isinstance(f, Diagnosis) else f for f in found]
 
 
 def convert_model(model: Any) -> list[Finding]:
@@ -100,6 +108,7 @@ def convert_model(model: Any) -> list[Finding]:
         return []
     findings: list[Finding] = []
     findings.extend(_diagnoses(facts))
+    findings.extend(_contraindications(facts))
     findings.extend(_swellings(facts))
     findings.extend(_masses(facts))
     findings.extend(_stents(facts))

@@ -5,8 +5,9 @@ clinical kinds share (the Diagnosis built from it, a pelvic site, leg words).
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cds_hooks.guideline.findings import Concept, Diagnosis, Side, Source
@@ -49,6 +50,8 @@ class _Facts:
     encounter: str | None
     source: Source
     own_text: str = ""  # the record's own code.text (not the code system displays)
+    onset_age: tuple[float, str] | None = None  # onsetAge (value, "a" | "mo" | "wk" | "d")
+    onset_last_day: datetime | None = None  # last day of a partial onset date ("2026-10")
 
     @property
     def all_text(self) -> str:
@@ -66,7 +69,11 @@ def _facts(model: Any) -> _Facts:
     body_sites = as_list(get(model, "bodySite"))
     code_text = concept_text(code)
     display = (get(code, "text") or next((d for _, _, d in codings(code) if d), "")) or ""
-    onset = first_when(model, "onsetDateTime", "onsetPeriod")
+    # A stated onset decides a DVT's acuity: onsetString counts when it is a date (free text
+    # such as "childhood" is no date, not an unreadable one).
+    onset = first_when(model, "onsetDateTime", "onsetPeriod") or first_when(
+        model, "onsetString", required=False
+    )
     return _Facts(
         codes=frozenset(code_set(code)),
         code_text=code_text,
@@ -81,7 +88,43 @@ def _facts(model: Any) -> _Facts:
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),
         own_text=str(get(code, "text") or ""),
+        onset_age=_age(get(model, "onsetAge")),
+        onset_last_day=_last_day(get(model, "onsetDateTime") or get(model, "onsetString")),
     )
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def _last_day(value: Any) -> datetime | None:
+    """The last day of a year or year-month onset ("2026-10" -> 2026-10-31); None otherwise."""
+    match = _YEAR_MONTH.match(str(value).strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2) or 12)
+    if not 1 <= month <= 12:
+        return None
+    return datetime(year, month, monthrange(year, month)[1], tzinfo=UTC)
+
+
+# UCUM codes (and unit words EHRs send instead) of an onsetAge, to the guideline's units.
+_AGE_UNITS = {"a": "a", "year": "a", "years": "a", "yr": "a", "yrs": "a", "y": "a",
+              "mo": "mo", "month": "mo", "months": "mo",
+              "wk": "wk", "week": "wk", "weeks": "wk",
+              "d": "d", "day": "d", "days": "d"}  # fmt: skip
+
+
+def _age(age: Any) -> tuple[float, str] | None:
+    """An onsetAge as (value, unit); None when its value or unit cannot be read."""
+    value = get(age, "value")
+    unit = str(get(age, "code") or get(age, "unit") or "").strip().lower()
+    if value is None or unit not in _AGE_UNITS:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return (number, _AGE_UNITS[unit]) if number >= 0 else None
 
 
 def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
@@ -95,6 +138,8 @@ def _diagnosis(facts: _Facts, concept: Concept, **extra: Any) -> Diagnosis:
         encounter=facts.encounter,
         site_text=facts.site_text or facts.code_text,
         source=facts.source,
+        onset_age=facts.onset_age,
+        onset_last_day=facts.onset_last_day,
         **extra,
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 from cds_hooks.guideline.findings import Concept, Diagnosis
 
 from .. import text as clinical_text
+from ..dvt_level import coded_dvt_level, most_proximal, site_dvt_level, with_level
 from ..fhir_types import (
     CPT,
     ICD10CM,
@@ -28,6 +29,7 @@ from ..fhir_types import (
     LOINC,
     SNOMED,
     as_list,
+    code_set,
     concept_text,
     get,
     normalize_icd10,
@@ -180,7 +182,13 @@ def convert_model(model: Any) -> list[Finding]:
     if cpt_duplex or loinc & (imaging_vs.DUPLEX_LOINC | imaging_vs.MR_VENOGRAPHY_LOINC) or (
         obs.codes & {(SNOMED, c) for c in imaging_vs.CT_VENOGRAPHY_SNOMED}
     ):
-        found.extend(_imaging(obs))
+        # A positive duplex Observation states its level by a coded answer (ICD-10-CM DVT code)
+        # or the thrombosed vein of its bodySite ("posterior tibial vein").
+        level = most_proximal(
+            coded_dvt_level(code_set(get(obs.model, "valueCodeableConcept"))),
+            site_dvt_level(obs.site_text),
+        )
+        found.extend(with_level(_imaging(obs), level))
     elif not found:
         found.extend(_swelling(obs))
     # Catalog: phlegmasia "in [...] an Observation's code text, value or note" is

@@ -7,7 +7,7 @@ from __future__ import annotations
 from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side
 
 from .. import report_text
-from ..fhir_types import LOINC, SNOMED, code_set, get
+from ..fhir_types import ICD10CM, LOINC, SNOMED, code_set, get
 from ..terminology import imaging as imaging_vs
 from ..terminology import observations as vs
 from .facts import Finding, _Obs
@@ -51,7 +51,10 @@ def _observation_result(obs: _Obs) -> Result:
         return Result.UNKNOWN
     answer = code_set(get(obs.model, "valueCodeableConcept"))
     snomed = {code for system, code in answer if system == SNOMED}
-    if snomed & imaging_vs.POSITIVE_CONCLUSIONS:
+    if snomed & imaging_vs.POSITIVE_CONCLUSIONS or any(
+        system == ICD10CM and code.startswith(imaging_vs.DVT_ICD10_PREFIXES)
+        for system, code in answer
+    ):
         return Result.POSITIVE
     if snomed & imaging_vs.NEGATIVE_CONCLUSIONS:
         return Result.NEGATIVE

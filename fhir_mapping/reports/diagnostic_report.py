@@ -25,6 +25,7 @@ from cds_hooks.guideline.findings import (
 )
 
 from .. import text as clinical_text
+from ..dvt_level import coded_dvt_level, with_level
 from ..fhir_types import LOINC, as_list, code_set, codings, concept_text, first_when, get, ref_of
 from ..laterality import side_from
 from ..report_text import (
@@ -101,7 +102,13 @@ def _html_text(html: str) -> str:
 
 
 def convert_report(model: Any) -> list[Finding]:
-    """Findings of one validated DiagnosticReport model."""
+    """Findings of one validated DiagnosticReport model; a positive duplex carries the level
+    its conclusion code states (ICD-10-CM DVT code)."""
+    level = coded_dvt_level(code_set(get(model, "conclusionCode")))
+    return with_level(_report_findings(model), level)
+
+
+def _report_findings(model: Any) -> list[Finding]:
     status = get(model, "status")
     if status not in _USABLE_STATUS:
         return []

@@ -178,11 +178,11 @@ SIMPLE: dict[Concept, ValueSet] = {
     Concept.THROMBOPHILIA: ValueSet(icd10_prefixes=icd_prefixes("D68.5", "D68.6")),
     Concept.MAJOR_BLEEDING: ValueSet(
         snomed=codes("131148009", "74474003"),
+        # Intracranial I60-I62 / S06.34-S06.6x: terminology.contraindications.
         icd10=icd("K92.0", "K92.1", "K92.2", "K62.5", "R58"),
-        icd10_prefixes=icd_range("I", 60, 62),
     ),
     Concept.MINOR_BLEEDING: ValueSet(icd10=icd("R31.9", "N93.9", "R04.0")),
-    Concept.HIT: ValueSet(icd10_prefixes=icd_prefixes("D75.82")),
+    Concept.HIT: ValueSet(snomed=codes("73397007"), icd10_prefixes=icd_prefixes("D75.82")),
     # A plain hypotension code (I95.9, 45007003) is deliberately not shock.
     Concept.SHOCK: ValueSet(snomed=codes("27942005"), icd10_prefixes=icd_prefixes("R57")),
 }

@@ -580,7 +580,9 @@ def test_minor_bleeding_is_noted_on_the_card(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("days", "clinical", "heparin_ok"),
-    [(180, "resolved", False), (400, "resolved", True), (800, "active", False)],
+    # Catalog v2.2: HIT "recorded at any time" contraindicates heparin (no 12-month window).
+    [(180, "resolved", False), (400, "resolved", False), (800, "active", False),
+     (5 * 365, "resolved", False)],
 )
 def test_hit_window(tmp_path: Path, days: int, clinical: str, heparin_ok: bool) -> None:
     hit = condition(cc((ICD10, "D75.82", "Heparin induced thrombocytopenia")),

@@ -315,9 +315,15 @@ def test_mass_characterization_ct_or_mri(tmp_path: Path) -> None:
 
 
 def test_mass_characterization_pregnant_mri_only(tmp_path: Path) -> None:
+    # Catalog v2.2 (changed from v2.1's "MRI only"): one suggestion, MRI pelvis WITHOUT
+    # contrast, never 433138001 (contrast MRI) nor CT.
     c = card(run(tmp_path, [mass_left(), pregnant()]), "mass-characterization")
-    found = [codes(r) for r in resources_of(c)]
-    assert len(found) == 1 and "433138001" in found[0] and "74710000" not in found[0]
+    resources = resources_of(c)
+    found = [codes(r) for r in resources]
+    assert len(found) == 1 and "433138001" not in found[0] and "74710000" not in found[0]
+    assert found[0] == {"30673-8"}
+    displays = [x["display"] for x in resources[0]["code"]["coding"]]
+    assert all("WO contrast" in d for d in displays)
 
 
 def test_malignant_mass_oncology_referral(tmp_path: Path) -> None:
@@ -412,7 +418,8 @@ REQUIRED_CODES = {
     "dvt-anticoagulation-lmwh": {"67108"},
     "anticoagulation-contraindicated-ivc-filter": {"397913009"},
     "ivus-before-intervention": {"37252"},
-    "mass-characterization": {"74710000", "433138001"},
+    # v2.2: pregnant -> MRI pelvis without contrast (LOINC 30673-8) only.
+    "mass-characterization": {"74710000", "433138001", "30673-8"},
 }
 
 

@@ -361,14 +361,16 @@ def test_hit_resolved_11_months_ago_still_contraindicates_heparin(tmp_path: Path
     assert resources_of(c) == []
 
 
-def test_hit_resolved_13_months_ago_does_not(tmp_path: Path) -> None:
+def test_hit_resolved_13_months_ago_still_contraindicates_heparin(tmp_path: Path) -> None:
+    # Catalog v2.2: HIT "recorded at any time" (the v2.1 12-month window is gone).
     hit = condition(
         cc((ICD10, "D75.829", "Heparin-induced thrombocytopenia, unspecified")),
         onset=day(400),
         recorded=day(400),
         clinical="resolved",
     )
-    assert dose_of(lmwh_resource(call(tmp_path, [dvt(), weight(70), hit]))) == (70, 12)
+    c = card(call(tmp_path, [dvt(), weight(70), hit]), LMWH)
+    assert resources_of(c) == []
 
 
 # ---- contraindications and IVC filter -------------------------------------------------------

@@ -287,7 +287,8 @@ def test_pregnant_mass_mri_only(client: FlaskClient) -> None:
     c = card(post(client, b, PV), "mass-characterization")
     codes = [a["resource"]["code"]["coding"][0]["code"]
              for s in c["suggestions"] for a in s["actions"]]
-    assert codes == ["433138001"]
+    # Catalog v2.2: MRI pelvis without contrast (LOINC 30673-8), never contrast MRI 433138001.
+    assert codes == ["30673-8"]
 
 
 def test_inguinal_lymphadenopathy_is_a_mass(client: FlaskClient) -> None:

@@ -245,7 +245,8 @@ def test_resolved_hit_recorded_within_12_months_blocks_lmwh(tmp_path: Path) -> N
     assert "non-heparin" in c["detail"]
 
 
-def test_resolved_hit_older_than_12_months_does_not_block(tmp_path: Path) -> None:
+def test_resolved_hit_older_than_12_months_still_blocks(tmp_path: Path) -> None:
+    # Catalog v2.2: HIT "recorded at any time" (the v2.1 12-month window is gone).
     hit = condition(
         cc((ICD10, "D75.829", "Heparin-induced thrombocytopenia, unspecified")),
         onset=ago(days=425),
@@ -253,7 +254,9 @@ def test_resolved_hit_older_than_12_months_does_not_block(tmp_path: Path) -> Non
         clinical="resolved",
     )
     cards = call(tmp_path, [dvt(), weight(70), hit])
-    assert card(cards, LMWH)["suggestions"]
+    c = card(cards, LMWH)
+    assert not [s for s in c.get("suggestions", []) if s.get("actions")]
+    assert "non-heparin" in c["detail"]
 
 
 # ---------------------------------------------------------------- swelling observation forms

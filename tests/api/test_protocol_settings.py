@@ -63,6 +63,35 @@ def test_guideline_setting_from_the_environment_reaches_the_app(
         make_app()
 
 
+def test_removed_hit_months_setting_does_not_stop_start(
+    make_app: Callable[..., Flask],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Catalog v2.2 dropped the HIT window: a deployment still setting it starts, with a warning.
+    monkeypatch.setenv("CDS_GUIDELINE_HIT_MONTHS", "7")
+    with caplog.at_level("WARNING", logger="cds_hooks.pathway"):
+        app = make_app()
+    assert app is not None
+    assert "CDS_GUIDELINE_HIT_MONTHS" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "CDS_GUIDELINE_ISCHEMIC_STROKE_DAYS",
+        "CDS_GUIDELINE_MAJOR_SURGERY_DAYS",
+        "CDS_GUIDELINE_TRAUMA_DAYS",
+    ],
+)
+def test_thrombolysis_windows_are_validated_at_start(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "soon")
+    with pytest.raises(ConfigError, match=variable):
+        make_app()
+
+
 @pytest.mark.parametrize(
     ("key", "value", "variable"),
     [

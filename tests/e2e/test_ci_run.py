@@ -30,6 +30,8 @@ def ci(tmp_path: Path) -> Path:
         '#!/bin/sh\necho "make $* url=${CDS_TEST_POSTGRES_URL:-none}" > "$CI_STUB_LOG"\n',
     )
     _write(bin_dir / "id", "#!/bin/sh\necho 0\n")
+    # Chromium's installer is stubbed: these tests are about PostgreSQL, never a real apt-get.
+    _write(tmp_path / ".ci" / "setup-chromium", "#!/bin/sh\nexit 0\n")
     return tmp_path
 
 

@@ -21,8 +21,11 @@ MAPPING = ROOT / "fhir_mapping"
 
 # Higher imports lower, never the reverse. `cds_hooks` itself (create_app) sits above them all.
 LAYERS: dict[str, int] = {
+    "cds_hooks.cli": 7,  # the command line: a client of the service (and `serve`)
+    "cds_hooks.demo": 6,  # the /demo page: routes beside http, a client of the service
     "cds_hooks.http": 6,
     "cds_hooks.pathway": 5,
+    "cds_hooks.explain": 5,  # the explain endpoint's reading of the same flow
     "cds_hooks.fetch": 4,
     "cds_hooks.security": 4,
     "cds_hooks.cards": 4,

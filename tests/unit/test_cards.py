@@ -110,12 +110,18 @@ def test_unknown_source_key_is_shown_not_dropped() -> None:
 
 
 def test_links_only_to_known_publications_without_duplicates() -> None:
+    # Catalog v2.2 cross-cutting rule: S1 on a card for a patient who is not pregnant names
+    # "the SRU 2018 / ESVS 2021 guidance (S1's others)", never the ESC 2018 pregnancy chapter.
     links = render_card(rec(sources=("S1", "S2", "S1", "S3")), patient_ref=PATIENT)["links"]
     assert links == [
         {
-            # Catalog S1: "ESC 2018 pregnancy guideline VTE chapter, doi:10.1093/eurheartj/ehy340"
-            "label": "ESC 2018 pregnancy guidelines (VTE chapter)",
-            "url": "https://doi.org/10.1093/eurheartj/ehy340",
+            "label": "SRU consensus, Needleman et al., Circulation 2018",
+            "url": "https://doi.org/10.1161/CIRCULATIONAHA.117.030687",
+            "type": "absolute",
+        },
+        {
+            "label": "ESVS 2021 venous thrombosis guideline (Kakkos et al.)",
+            "url": "https://doi.org/10.1016/j.ejvs.2020.09.023",
             "type": "absolute",
         },
         {
@@ -124,6 +130,27 @@ def test_links_only_to_known_publications_without_duplicates() -> None:
             "type": "absolute",
         },
     ]
+
+
+def test_pregnancy_source_names_only_the_esc_2018_pregnancy_chapter() -> None:
+    card = render_card(rec(sources=("S1-pregnancy", "S2")), patient_ref=PATIENT)
+    assert card["links"][0] == {
+        # Catalog S1: "ESC 2018 pregnancy guideline VTE chapter, doi:10.1093/eurheartj/ehy340"
+        "label": "ESC 2018 pregnancy guidelines (VTE chapter)",
+        "url": "https://doi.org/10.1093/eurheartj/ehy340",
+        "type": "absolute",
+    }
+    text = str(card)
+    assert "Needleman" not in text and "ESVS" not in text
+    assert "ESC 2018" in card["source"]["label"]
+    assert any(line.startswith("- **S1**: ") for line in card["detail"].splitlines())
+
+
+def test_non_pregnant_source_never_names_the_pregnancy_chapter() -> None:
+    card = render_card(rec(sources=("S1",)), patient_ref=PATIENT)
+    text = str(card)
+    assert "ehy340" not in text and "pregnan" not in text.lower()
+    assert "Needleman" in card["detail"] and "ESVS 2021" in card["detail"]
 
 
 def test_optional_fields_are_left_out_when_empty() -> None:

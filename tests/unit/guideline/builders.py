@@ -372,3 +372,8 @@ def direct_state(
     }
     fields.update(overrides)
     return PathwayState(**fields)
+
+
+FILTER_ORDER = DraftOrder(
+    kind=OrderKind.IVC_FILTER, ref="ServiceRequest/filter", display="IVC filter insertion"
+)

@@ -99,8 +99,10 @@ def test_pregnancy_gets_mri_only() -> None:
     rec = work_up(diagnoses=[left_mass(), diagnosis(Concept.PREGNANCY, days=60)])
     result = mass_characterization(direct_state(rec))
     assert result is not None
-    assert [s.codes[0].code for s in result.suggestions] == ["433138001"]
-    assert "radiologist" in result.suggestions[0].note
+    # Catalog v2.2: one suggestion, MRI pelvis WITHOUT contrast; never 433138001 or CT.
+    assert [s.codes[0].code for s in result.suggestions] == ["30673-8"]
+    assert all("WO contrast" in c.display for s in result.suggestions for c in s.codes)
+    assert "without contrast" in result.summary and "CT" not in result.summary
 
 
 def test_contrast_imaging_on_the_day_of_the_mass_characterizes_it() -> None:

@@ -143,7 +143,9 @@ def test_thrombolysis_indicated_is_silent() -> None:
 def test_thrombolysis_not_indicated(kwargs: dict, words: str) -> None:
     rec = thrombolysis_not_indicated(state_of(severe_record(**kwargs)), [lytic()])
     assert rec is not None
-    assert rec.indicator is Indicator.WARNING
+    # Catalog v2.2: "warning; critical when thrombolysis is contraindicated".
+    expected = Indicator.CRITICAL if kwargs.get("bleeding") else Indicator.WARNING
+    assert rec.indicator is expected
     assert words in rec.summary
     assert "8%" in rec.quote and "8%" in rec.detail
     assert rec.order_refs == ("MedicationRequest/lytic",)

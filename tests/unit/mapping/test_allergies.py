@@ -69,3 +69,38 @@ def test_inactive_and_unconfirmed_allergy() -> None:
 def test_other_allergies_are_not_relevant() -> None:
     assert not allergies.relevant(allergy({"coding": [{"system": RXNORM, "code": "7980",
                                                        "display": "Penicillin G"}]}))
+
+
+# ---------------------------------------------------------------- catalog v2.2: HIT as an allergy
+
+SNOMED = "http://snomed.info/sct"
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        allergy({"coding": [{"system": SNOMED, "code": "73397007"}]}, clinical="inactive"),
+        allergy({"text": "Heparin-induced thrombocytopenia"}, clinical="resolved"),
+        allergy({"text": "Heparin"}, clinical="inactive",
+                reaction=[{"manifestation": [{"text": "Heparin-induced thrombocytopenia"}]}]),
+        allergy({"text": "Heparin"}, verification="unconfirmed",
+                reaction=[{"manifestation": [{"coding": [{"system": SNOMED,
+                                                          "code": "73397007"}]}]}]),
+    ],
+    ids=["snomed-inactive", "text-resolved", "heparin-thrombocytopenia", "manifestation-code"],
+)
+def test_hit_recorded_as_an_allergy_is_hit_in_any_status(resource: dict[str, Any]) -> None:
+    assert allergies.relevant(resource)
+    (found,) = allergies.convert(resource)
+    assert found.concept is Concept.HIT
+
+
+def test_refuted_hit_allergy_is_dropped() -> None:
+    resource = allergy({"text": "Heparin-induced thrombocytopenia"}, verification="refuted")
+    assert allergies.convert(resource) == []
+
+
+def test_heparin_allergy_with_a_rash_stays_an_allergy() -> None:
+    resource = allergy({"text": "Heparin"}, reaction=[{"manifestation": [{"text": "Rash"}]}])
+    (found,) = allergies.convert(resource)
+    assert found.concept is Concept.HEPARIN_ALLERGY

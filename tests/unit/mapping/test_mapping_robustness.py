@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.guideline.findings import Concept, PatientRecord, Side
-from fhir_mapping import conditions, map_record, observations, reports
+from fhir_mapping import conditions, fhir_types, map_record, observations, reports
 from tests.shared_paths import FHIR_SAMPLES
 
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -216,6 +216,18 @@ def test_raw_reading_maps_valid_r4_as_fhir_resources_reads_it() -> None:
     assert compared > 20
 
 
+def test_category_is_read_from_procedures_only() -> None:
+    """Procedure.category (surgical procedure, catalog v2.2) is read; the category of every
+    other type is never read, so a malformed one (the sandbox's object) never matters."""
+    package = Path(fhir_types.__file__).parent
+    readers = sorted(
+        p.name for p in package.rglob("*.py")
+        if p.name != "fhir_types.py"
+        and "draft_orders" not in p.parts and '"category"' in p.read_text()
+    )
+    assert readers == ["surgery.py"]
+
+
 def test_resource_invalid_only_in_an_unread_element_still_maps() -> None:
     bad_meta = {"resourceType": "Observation", "id": "w", "status": "final", "subject": SUBJECT,
                 "meta": {"lastUpdated": "not-a-date"}, "category": "vital-signs",
@@ -266,14 +278,19 @@ PROFILE_ICD10 = _words(
     "M51.37 M25.78 Z96.641 Z96.649 I50.9 I11.0 I13.0 I13.2 N18.4 N04.9 N17.9 Z99.2 K70.30 "
     "K74.60 K72.90 K76.6 K76.7 E88.09 R77.0 Q82.0 I89.0 I48.91 Z95.2 I20.9 I25.10 Z95.5 "
     "I70.212 I63.9 Z86.73 D68.51 D68.61 K92.0 K92.1 K92.2 K62.5 I60.9 I61.9 I62.9 R58 D75.82 "
-    "D75.829 I96 R57.0 R57.9 Z33.1 O09.90 Z3A.20 Z95.828 Z95.820 R31.9 N93.9 R04.0"
+    "D75.829 I96 R57.0 R57.9 Z33.1 O09.90 Z3A.20 Z95.828 Z95.820 R31.9 N93.9 R04.0 "
+    # v2.2: intracranial hemorrhage, thrombolysis contraindications, HIT
+    "I60.00 I61.0 I62.00 S06.340A S06.35 S06.36 S06.37 S06.38 S06.4X0A S06.5X0A S06.6X9A "
+    "S06.0X0A S72.001A T07 T14.90 I63.50 I64 C70.0 C71.9 C72.0 C79.31 C79.32 D33.2 D43.0 "
+    "D65 D66 D67 D68.0 D68.1 D68.2 D68.311 D68.32 D68.4 D69.3 D69.41 D69.59 D69.6 D75.821"
 )
 PROFILE_SNOMED_CONDITIONS = _words(
     "449614009 102572006 449615005 267039000 88995000 271687003 74285003 274754009 281398003 "
     "30746006 127199000 128053003 404223003 132281000119108 161508001 161512007 59282003 "
     "118600007 111367007 281352004 363346000 128462008 128477000 385494008 235231000119100 "
     "84114007 42343007 709044004 46177005 19943007 328383001 708248004 234097001 49436004 "
-    "131148009 74474003 1230182004 27942005 77386006"
+    "131148009 74474003 1230182004 27942005 77386006 "
+    "1386000 274100004 21454007 35486000 73397007 422504002 230690007"
 )
 PROFILE_LOINC_OBSERVATIONS = _words(
     "2160-0 33914-3 62238-1 98979-8 1751-7 1975-2 1742-6 6301-6 777-3 26515-7 33762-6 "

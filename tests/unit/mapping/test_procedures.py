@@ -82,10 +82,13 @@ def test_hip_arthroplasty_procedure() -> None:
     resource = procedure(SNOMED, "52734007", performedPeriod={"start": "2019-04-02"},
                          bodySite=[{"text": "right hip"}])
     assert procedures.relevant(resource)
-    (found,) = procedures.convert(resource)
+    # Catalog v2.2: a hip arthroplasty is also major surgery (thrombolysis contraindication).
+    found, surgery = procedures.convert(resource)
     assert isinstance(found, Diagnosis)
     assert (found.concept, found.side) == (Concept.HIP_ARTHROPLASTY, Side.RIGHT)
     assert found.onset == datetime(2019, 4, 2, tzinfo=UTC)
+    assert isinstance(surgery, Diagnosis) and surgery.concept is Concept.MAJOR_SURGERY
+    assert surgery.onset == datetime(2019, 4, 2, tzinfo=UTC)
 
 
 def device(name: str, status: str = "active") -> dict[str, Any]:
