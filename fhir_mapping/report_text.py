@@ -1,49 +1,49 @@
-"""Free-text readers of imaging report text: DVT result, completeness, CFV waveform, lesion
-behavior, compression side and IVUS measurements.
+"""Free-text readers of imaging report text: DVT result (whole study and per side), DVT level,
+completeness, and re-exports of the waveform, behavior, compression and IVUS readers.
 
-Text is read negation-aware (`fhir_mapping.text`): a hedged statement ("cannot exclude DVT")
-is neither positive nor negative, and no statement never defaults to a result. Used by the
-DiagnosticReport converter (`fhir_mapping.reports`) and by Observations whose value is text.
+Text is read statement by statement (`fhir_mapping.statements`), each with its own negation and
+uncertainty (`fhir_mapping.text`), side and tense: a hedged statement ("cannot exclude DVT") is
+neither positive nor negative, a past one ("DVT in 2023") is not today's result, and no
+statement never defaults to a result. Used by the DiagnosticReport converter
+(`fhir_mapping.reports`) and by Observations whose value is text.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-from cds_hooks.guideline.findings import (
-    Behavior,
-    IvusStenosis,
-    LesionBehavior,
-    ReferenceDiameter,
-    Result,
-    Side,
-    Source,
-    Waveform,
-)
+from cds_hooks.guideline.findings import Result, Side, VeinLevel, Waveform
 
 from . import text as clinical_text
-from .laterality import combine, side_from_text
+from .completeness_text import incomplete_text
+from .compression_text import compression_side_from_text
+from .ivus_text import ivus_findings
+from .statements import Statement, statements
 from .terminology import imaging as vs
+from .waveform_text import behavior_from_text, side_waveform, waveform_from_text, waveforms
 
 # Sentences naming the reason for the study, not its findings ("Indication: rule out DVT").
 _HEADER_SENTENCE = re.compile(
     r"^(indication|indications|history|clinical history|clinical information|reason for "
-    r"(exam|study|examination|referral)|comparison|technique|clinical question)\b"
+    r"(exam|study|examination|referral)|comparison|technique|clinical question|clinical "
+    r"indication|clinical details)\b"
 )
 _POSITIVE_EXTRA = (
     "non-compressible", "noncompressible", "not compressible", "incompressible",
     "partially compressible", "echogenic material", "intraluminal echoes", "filling defect",
+    "not fully compressible", "incompletely compressible", "lack of compressibility",
+    "loss of compressibility", "absent compressibility", "does not compress",
+    "did not compress", "fails to compress", "failed to compress", "thrombosed",
+    "partially thrombosed", "occlusive clot", "intraluminal thrombus",
 )  # fmt: skip
-_STRONG_DOPPLER = ("doppler", "waveform", "waveforms", "cfv", "common femoral", "phasic",
-                   "phasicity", "spectral")
-_LESION_CONTEXT = (
-    "ivus", "intravascular", "lesion", "stenosis", "narrowing", "compression", "compressed",
-    "venography", "venogram", "civ", "common iliac", "external iliac", "eiv", "iliac vein",
-    "collapses", "collapse", "positional", "fixed", "dynamic",
+_NORMAL_EXTRA = (
+    "negative study", "negative exam", "negative examination", "negative for dvt",
+    "unremarkable study", "unremarkable exam", "unremarkable examination",
+    "unremarkable venous duplex", "compressible and patent", "patent and compressible",
+    "completely compressible", "compress completely", "compress normally",
+    "normally compressible", "normal venous study", "normal bilateral", "normal left",
+    "normal right", "within normal limits",
 )  # fmt: skip
-_STENOSIS_CONTEXT = ("stenosis", "narrowing", "compression", "reduction", "stenotic",
-                     "compressed", "luminal loss", "lumen loss")
 
 
 def findings_text(text: str) -> str:
@@ -52,30 +52,129 @@ def findings_text(text: str) -> str:
     return ". ".join(kept)
 
 
+# A plan ("Recommend repeat ultrasound in 1 week to assess for DVT") states no result.
+_PLAN = re.compile(
+    r"^(?:recommend\w*|suggest\w*|advis\w*|consider\w*|follow[- ]?up|repeat\w*"
+    r"|clinical(?:ly)? correlat\w*|correlate\w*|please|if (?:clinically|symptoms))\b"
+)
+
+
+def _current(found: list[Statement]) -> str:
+    return ". ".join(s.current for s in found if s.current and not _PLAN.match(s.current))
+
+
 def result_from_text(text: str) -> Result:
     """DVT result of report text: a thrombus affirmed anywhere is positive; every mention
-    negated (or a normal study) is negative; hedged or silent text is unknown."""
-    body = findings_text(text)
+    negated (or a normal study) is negative; hedged, past-only or silent text is unknown."""
+    return _result(_current(statements(findings_text(text))))
+
+
+_NORMAL_RE = re.compile(
+    r"\bnegative (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound|sonogram|doppler"
+    r"|scan)\b|\b(?:veins?|study|exam|examination|duplex|ultrasound) (?:is|are|was|were) "
+    r"(?!not\b)(?:\w+ )?(?:normal|unremarkable|negative)\b"
+    r"|\b(?:veins?|segments?|cfv|fv|sfv|pv|cfvs)(?: of the [\w ]{1,30}?)? (?:are|is|were|was) "
+    r"(?:fully |completely |normally |easily )?compressible\b"
+    r"|^(?:[\w ]{0,30}:\s*)?(?:normal|unremarkable|negative|neg|nl|wnl)(?: study| exam)?$"
+    r"|^(?:[\w-]+ ){0,3}(?:normal|unremarkable) (?:[\w-]+ ){0,4}(?:duplex|study|exam"
+    r"|examination|ultrasound|veins)\b"
+)
+
+
+# "IMPRESSION: POSITIVE." / "Positive left leg venous duplex.": a positive study.
+_POSITIVE_STUDY_RE = re.compile(
+    r"^(?:[\w ]{0,30}:\s*)?(?:positive|pos)(?: study| exam| examination)?$"
+    r"|^(?:[\w ]{0,30}:\s*)?positive (?:[\w-]+ ){0,4}(?:duplex|study|exam|examination|ultrasound)$"
+)
+
+
+def _result(body: str) -> Result:
     if not body:
         return Result.UNKNOWN
-    acute = _without_chronic(body)
-    if clinical_text.affirmed(acute, vs.THROMBUS_TEXT) or clinical_text.affirmed(
-        acute, _POSITIVE_EXTRA
-    ):
-        return Result.POSITIVE
+    for sentence in clinical_text.sentences(_without_chronic(body)):
+        if _POSITIVE_STUDY_RE.search(sentence):
+            return Result.POSITIVE
+        thrombus = clinical_text.assertion(sentence, vs.THROMBUS_TEXT)
+        if thrombus is clinical_text.Assertion.AFFIRMED:
+            return Result.POSITIVE
+        # "Echogenic material ... may represent thrombus": the hedge covers its description.
+        if thrombus is not clinical_text.Assertion.UNCERTAIN and clinical_text.affirmed(
+            sentence, _POSITIVE_EXTRA
+        ):
+            return Result.POSITIVE
     state = clinical_text.assertion(body, vs.THROMBUS_TEXT)
     if state in (clinical_text.Assertion.AFFIRMED, clinical_text.Assertion.UNCERTAIN):
         # Only chronic thrombus, or a hedged statement: neither a new DVT nor its exclusion.
         return Result.UNKNOWN
-    if state is clinical_text.Assertion.NEGATED or clinical_text.affirmed(
-        body, vs.NORMAL_STUDY_TEXT
+    if (
+        state is clinical_text.Assertion.NEGATED
+        or clinical_text.affirmed(body, (*vs.NORMAL_STUDY_TEXT, *_NORMAL_EXTRA))
+        or any(_NORMAL_RE.search(s) for s in clinical_text.sentences(body))
     ):
         return Result.NEGATIVE
     return Result.UNKNOWN
 
 
+def side_results(text: str) -> dict[Side, Result]:
+    """The result of each leg a report's statements name ("RLE: no DVT. LLE: thrombus").
+
+    A side's own statements decide it. A statement naming no side counts for a leg only when
+    no leg has a positive statement of its own (then a positive summary line such as
+    "IMPRESSION: acute DVT" is that leg's, not both legs'); an unsided negative counts for each
+    leg that has no positive statement. Empty when no statement names a side with a result.
+    """
+    found = [s for s in statements(findings_text(text)) if s.current]
+    own = {
+        side: _result(_current([s for s in found if s.side in (side, Side.BILATERAL)]))
+        for side in (Side.LEFT, Side.RIGHT)
+    }
+    if all(r is Result.UNKNOWN for r in own.values()):
+        return {}
+    unsided = _result(_current([s for s in found if s.side is Side.UNKNOWN]))
+    any_positive = any(r is Result.POSITIVE for r in own.values())
+    results: dict[Side, Result] = {}
+    for side, result in own.items():
+        if result is Result.POSITIVE:
+            results[side] = result
+        elif unsided is Result.POSITIVE and not any_positive:
+            results[side] = Result.POSITIVE
+        elif unsided is Result.UNKNOWN or (unsided is Result.POSITIVE and any_positive):
+            results[side] = result
+        elif result is Result.UNKNOWN and unsided is Result.NEGATIVE:
+            results[side] = Result.NEGATIVE
+        else:
+            results[side] = result
+    return results
+
+
+def per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
+    """Split a bilateral (or unsided) study whose statements name the side of each result.
+
+    "Right: no DVT. Left: occlusive thrombus in the CFV." gives left POSITIVE and right
+    NEGATIVE; a positive statement naming no side ("IMPRESSION: acute DVT") is the summary of
+    the side whose own statements are positive, and positive for both only when none is.
+    """
+    if study_side not in (Side.BILATERAL, Side.UNKNOWN):
+        return None
+    results = side_results(text)
+    if not results:
+        return None
+    named = {s.side for s in statements(text) if s.current} & {Side.LEFT, Side.RIGHT}
+    if Side.BILATERAL in {s.side for s in statements(text)}:
+        named = {Side.LEFT, Side.RIGHT}
+    if study_side is Side.UNKNOWN:
+        # A study of unknown side keeps only the legs its text names.
+        results = {side: r for side, r in results.items() if side in named}
+        return results or None
+    for side in (Side.LEFT, Side.RIGHT):
+        # A leg of a bilateral study its text never names keeps the study's negative only.
+        if side not in named and results[side] is Result.UNKNOWN and overall is Result.NEGATIVE:
+            results[side] = Result.NEGATIVE
+    return results
+
+
 _CHRONIC_THROMBUS = re.compile(
-    r"\b(?:chronic|old|residual|organi[sz]ed|recanali[sz]ed|post-?thrombotic|prior|previous)\s+"
+    r"\b(?:chronic|old|residual|organized|recanalized|post-?thrombotic|prior|previous)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:thrombus|thrombi|thrombosis|dvt|clot|deep vein thrombosis"
     r"|deep venous thrombosis)\b"
 )
@@ -105,181 +204,56 @@ def _without_chronic(text: str) -> str:
     return ". ".join(kept)
 
 
-_LIMITED_STUDY_TEXT = ("limited study", "limited examination", "limited evaluation")
+def side_waveform_of(text: str, side: Side) -> Waveform | None:
+    """The CFV waveform of one leg: its own statements, else statements naming no side."""
+    return side_waveform(waveforms(statements(text)), side)
 
 
-def incomplete_text(text: str) -> bool:
-    """True when the text says a vein segment was not visualized / assessed."""
-    for sentence in clinical_text.sentences(text):
-        if clinical_text.has_any(sentence, vs.NOT_VISUALIZED_TEXT) and (
-            clinical_text.has_any(sentence, vs.VEIN_SEGMENT_TEXT)
-            or clinical_text.has_any(sentence, _LIMITED_STUDY_TEXT)
-        ):
-            return True
-        if clinical_text.has_any(sentence, _LIMITED_STUDY_TEXT):
-            return True
-    return False
+# ---------------------------------------------------------------- DVT level
+
+_THROMBUS_LEVEL_TEXT = (*vs.THROMBUS_TEXT, *_POSITIVE_EXTRA, "occlusive", "occluded")
+_PROXIMAL_VEIN_TEXT = (
+    "iliac", "femoral", "popliteal", "iliofemoral", "femoropopliteal", "cfv", "sfv", "fv",
+    "pfv", "dfv", "profunda", "deep femoral", "common femoral", "civ", "eiv", "iiv", "ivc",
+    "vena cava", "saphenofemoral junction", "sfj", "popliteal vein", "pop", "tibioperoneal trunk",
+    "tp trunk",
+)  # fmt: skip
+_DISTAL_VEIN_TEXT = (
+    "calf", "tibial", "peroneal", "soleal", "soleus", "gastrocnemius", "gastroc", "ptv", "atv",
+    "peroneals", "sural", "muscular calf", "intramuscular",
+)  # fmt: skip
 
 
-def _strip(sentence: str, phrases: tuple[str, ...]) -> str:
-    for phrase in sorted(phrases, key=len, reverse=True):
-        sentence = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", sentence)
-    return sentence
-
-
-def waveform_from_text(text: str, *, doppler: bool = False) -> Waveform | None:
-    """CFV Doppler waveform stated in text; None when no Doppler sentence states it.
-
-    `doppler` says the whole text is about the CFV Doppler (the value of a waveform
-    Observation), so a sentence needs no Doppler word of its own.
-    """
-    states: set[Waveform] = set()
-    for sentence in clinical_text.sentences(text):
-        strong = doppler or clinical_text.has_any(sentence, _STRONG_DOPPLER)
-        if not strong and not clinical_text.has_any(sentence, vs.DOPPLER_CONTEXT_TEXT):
+def dvt_level_from_text(text: str, side: Side | None = None) -> VeinLevel:
+    """Most proximal level named by a current statement affirming thrombus (of `side` and
+    unsided ones when given): proximal = popliteal or above, distal = calf veins only.
+    Clauses without thrombus ("normal compressibility of the femoral vein") never decide."""
+    keep = None if side is None else {side, Side.UNKNOWN, Side.BILATERAL}
+    level = VeinLevel.UNKNOWN
+    for statement in statements(findings_text(text)):
+        if not statement.current or (keep is not None and statement.side not in keep):
             continue
-        if clinical_text.has_any(sentence, _LESION_CONTEXT) and not strong:
-            continue  # "varies with respiration" of a lesion is its behavior, not a waveform
-        non_phasic = clinical_text.assertion(sentence, vs.NON_PHASIC_TEXT)
-        if non_phasic is clinical_text.Assertion.AFFIRMED:
-            states.add(Waveform.NON_PHASIC)
-            continue
-        rest = _strip(sentence, vs.NON_PHASIC_TEXT)
-        phasic = clinical_text.assertion(rest, (*vs.PHASIC_TEXT, "phasicity"))
-        if phasic is clinical_text.Assertion.AFFIRMED:
-            states.add(Waveform.PHASIC)
-        elif phasic is clinical_text.Assertion.NEGATED:
-            states.add(Waveform.NON_PHASIC)
-        elif non_phasic is clinical_text.Assertion.NEGATED:
-            states.add(Waveform.PHASIC)
-    if len(states) == 1:
-        return states.pop()
-    # A non-phasic segment is the finding that matters when sentences differ.
-    return Waveform.NON_PHASIC if Waveform.NON_PHASIC in states else None
-
-
-def behavior_from_text(text: str) -> Behavior | None:
-    """Lesion behavior (IVUS/venography) stated in text; no statement -> None, never fixed."""
-    states: set[Behavior] = set()
-    for sentence in clinical_text.sentences(text):
-        if clinical_text.has_any(sentence, _STRONG_DOPPLER) and not clinical_text.has_any(
-            sentence, ("lesion", "stenosis", "ivus", "compression")
-        ):
-            continue  # a Doppler sentence: respiratory variation there is a waveform
-        fixed = clinical_text.assertion(sentence, vs.FIXED_TEXT)
-        rest = _strip(sentence, vs.FIXED_TEXT)
-        dynamic = clinical_text.assertion(rest, vs.DYNAMIC_TEXT)
-        if dynamic is clinical_text.Assertion.AFFIRMED:
-            states.add(Behavior.DYNAMIC)
-        if fixed is clinical_text.Assertion.AFFIRMED:
-            states.add(Behavior.FIXED)
-        elif fixed is clinical_text.Assertion.NEGATED and dynamic is not (
-            clinical_text.Assertion.AFFIRMED
-        ):
-            states.add(Behavior.DYNAMIC)
-        if dynamic is clinical_text.Assertion.NEGATED and fixed is clinical_text.Assertion.ABSENT:
-            states.add(Behavior.FIXED)
-    # Contradictory statements leave the behavior unknown rather than guessed.
-    return states.pop() if len(states) == 1 else None
-
-
-def compression_side_from_text(text: str, default: Side = Side.UNKNOWN) -> Side | None:
-    """Side of an iliac vein compression the text affirms; None when it affirms none."""
-    sides: list[Side] = []
-    for sentence in clinical_text.sentences(text):
-        if clinical_text.affirmed(sentence, vs.COMPRESSION_TEXT):
-            sides.append(_compressed_vein_side(sentence))
-    if not sides:
-        return None
-    side = combine(sides)
-    return side if side is not Side.UNKNOWN else default
-
-
-_VEIN_SIDE = re.compile(
-    r"\b(left|right|lt|rt|l|r)\s+(?:(?:common|external)\s+)?(?:iliac\s+vein|civ|eiv)\b"
-)
-_VEIN_SIDE_WORD = {"left": Side.LEFT, "lt": Side.LEFT, "l": Side.LEFT,
-                   "right": Side.RIGHT, "rt": Side.RIGHT, "r": Side.RIGHT}
-# The compressing artery ("by the right common iliac artery") names the other side.
-_COMPRESSOR = re.compile(r"\b(by|between|from)\b.*\bartery\b.*$")
-
-
-def _compressed_vein_side(sentence: str) -> Side:
-    """Side of the compressed vein, not of the artery that compresses it."""
-    veins = {_VEIN_SIDE_WORD[m.group(1)] for m in _VEIN_SIDE.finditer(sentence)}
-    if len(veins) == 1:
-        return veins.pop()
-    return side_from_text(_COMPRESSOR.sub("", sentence))
-
-
-def ivus_findings(
-    text: str,
-    side: Side,
-    when: datetime | None,
-    source: Source,
-    *,
-    ivus: bool = True,
-) -> list[IvusStenosis | ReferenceDiameter | LesionBehavior]:
-    """IVUS measurements and lesion behavior stated in a venography/IVUS report's text.
-
-    Percent stenoses and reference diameters are taken only when the report is an IVUS report
-    (`ivus`): a venographic percentage is not an IVUS measurement.
-    """
-    found: list[IvusStenosis | ReferenceDiameter | LesionBehavior] = []
-    for sentence in clinical_text.sentences(text) if ivus else ():
-        sentence_side = side_from_text(sentence)
-        if sentence_side is Side.UNKNOWN:
-            sentence_side = side
-        if clinical_text.has_any(sentence, _STENOSIS_CONTEXT):
-            for chunk in re.split(r",|;|\band\b|\bwith\b", sentence):
-                for value in clinical_text.percentages(chunk):
-                    if value > 100:
-                        continue
-                    found.append(IvusStenosis(
-                        percent=value,
-                        area=_is_area(chunk, sentence),
-                        side=side_from_text(chunk) if side_from_text(chunk) is not Side.UNKNOWN
-                        else sentence_side,
-                        when=when,
-                        source=source,
-                    ))
-        if clinical_text.has_any(sentence, vs.REFERENCE_TEXT):
-            diameter = _reference_mm(sentence)
-            if diameter is not None:
-                found.append(ReferenceDiameter(mm=diameter, side=sentence_side, from_ivus=True,
-                                               when=when, source=source))
-    behavior = behavior_from_text(text)
-    if behavior is not None:
-        found.append(LesionBehavior(behavior=behavior, side=side, when=when, source=source))
-    return found
-
-
-def _is_area(chunk: str, sentence: str) -> bool:
-    if clinical_text.has_any(chunk, ("area",)):
-        return True
-    if clinical_text.has_any(chunk, ("diameter",)):
-        return False
-    return clinical_text.has_any(sentence, ("area",)) and not clinical_text.has_any(
-        sentence, ("diameter",)
-    )
-
-
-def _reference_mm(sentence: str) -> float | None:
-    """The first length after the word 'reference' ('reference EIV diameter 14 mm')."""
-    start = sentence.find("reference")
-    if start < 0:
-        start = 0
-    values = clinical_text.lengths_mm(sentence[start:])
-    plausible = [v for v in values if 0 < v < 40]  # no iliac vein is 4 cm wide
-    return plausible[0] if plausible else None
+        body = _without_chronic(statement.current)
+        for clause in body.split(";"):
+            if not (clinical_text.affirmed(clause, _THROMBUS_LEVEL_TEXT)):
+                continue
+            if clinical_text.affirmed(clause, _PROXIMAL_VEIN_TEXT):
+                return VeinLevel.PROXIMAL
+            if clinical_text.affirmed(clause, _DISTAL_VEIN_TEXT):
+                level = VeinLevel.DISTAL
+    return level
 
 
 __all__ = [
     "behavior_from_text",
     "compression_side_from_text",
+    "dvt_level_from_text",
     "findings_text",
     "incomplete_text",
     "ivus_findings",
+    "per_side_results",
     "result_from_text",
+    "side_results",
+    "side_waveform_of",
     "waveform_from_text",
 ]

@@ -28,6 +28,7 @@ from .negation_triggers import (
     _PSEUDO_NEGATION,
     _TERMINATORS,
 )
+from .spelling import americanize
 
 __all__ = [
     "Assertion",
@@ -37,6 +38,8 @@ __all__ = [
     "lengths_mm",
     "negated",
     "normalize",
+    "occurrences",
+    "pattern_assertion",
     "percentages",
     "sentences",
 ]
@@ -49,11 +52,26 @@ class Assertion(StrEnum):
     ABSENT = "absent"  # the phrase does not occur
 
 
-# Sentence ends: ".", "!", ";" and line breaks; a dot between digits ("1.4 cm") or in "vs." /
-# "e.g." is not a sentence end. A colon is not one either: "DVT: negative" is one statement.
-_SENTENCE_END = re.compile(r"(?<![0-9])\.(?![0-9])|[!;\n\r]")
+# Sentence ends: ".", "!", ";" and line breaks; a dot between two digits ("13.5 mm") is not
+# one, nor the dot of "vs." / "e.g." / "approx.". A colon is not one either: "DVT: negative" is
+# one statement; but a section or side header ("IMPRESSION:", "Left:", "RLE:") starts a new one.
+_SENTENCE_END = re.compile(r"\.(?!\d)|(?<!\d)\.|[!;\n\r]")
 _CLAUSE_COMMA = re.compile(r",")
-_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|vs|approx|cf)\.")
+_ABBREVIATION = re.compile(
+    r"\b(e\.g|i\.e|vs|approx|cf|incl|pt|hx|dx|ddx|fig|resp|prox|dist|ext|int|ref|diam|dr)\."
+)
+# A header starts a line or follows a sentence or clause end ("RLE: no DVT, LLE: thrombus"),
+# never the middle of a phrase ("right CFV and left CFV: phasic" is one statement).
+_HEADER = re.compile(
+    r"(?:^|(?<=[.;!?,:])|(?<=[.;!?,:] )|(?<=\d\. )|(?<=\d\) ))"
+    r"(?=(?:(?:left|right|lt|rt|bilateral|l|r|lle|rle|ble)"
+    r"(?:\s+(?:leg|side|lower (?:extremity|limb)|le|calf|cfv|common femoral(?: vein)?"
+    r"|iliac veins?))?"
+    r"|impression|findings|conclusions?|comparison|indications?|history|technique|opinion"
+    r"|summary|diagnosis|final diagnosis|interpretation)\s*:)"
+)
+_LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[).]?|[-*\u2022])\s*$|^[-*\u2022]\s+")
+_HEADER_NUMBER = re.compile(r":\s*\(?\d{1,2}\)?$")  # "IMPRESSION: 1." before the list
 _WS = re.compile(r"\s+")
 # A list continues a negation across commas: "no edema, erythema or tenderness".
 _LIST_CLOSER = re.compile(r"^\s*(?:and|or|nor)\b")
@@ -62,22 +80,32 @@ _MAX_LIST_ITEM_WORDS = 4
 
 
 def normalize(text: str) -> str:
-    """Lower-case, unify spelling variants and collapse whitespace."""
+    """Lower-case, unify spelling variants (British, common typos) and collapse whitespace."""
     lowered = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
-    return _WS.sub(" ", lowered).strip()
+    return _WS.sub(" ", americanize(lowered)).strip()
 
 
 def sentences(text: str) -> list[str]:
-    """Split clinical text into normalized sentences (never splitting "1.4" or "e.g.")."""
+    """Split clinical text into normalized statements (never splitting "1.4" or "e.g.")."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     # Line breaks end sentences in report text ("FINDINGS:\nNo DVT"); split before they are
     # folded into spaces.
     for line in text.splitlines():
         norm = normalize(line)
-        # "e.g." / "i.e." / "vs." would otherwise end a sentence.
+        if not norm:
+            continue
         norm = _ABBREVIATION.sub(lambda m: m.group(1).replace(".", ""), norm)
-        out.extend(p.strip() for p in _SENTENCE_END.split(norm) if p.strip())
-    return out
+        norm = _HEADER.sub("\n", norm)
+        for piece in _SENTENCE_END.split(norm):
+            piece = _HEADER_NUMBER.sub(":", _LIST_MARKER.sub("", piece.strip())).strip()
+            if piece:
+                out.append(piece)
+    return tuple(out)
 
 
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
@@ -112,26 +140,32 @@ _PREFIX_NEGATED = re.compile(r"\bnon[- ]$")
 _POST_SCOPE_WORDS = 6
 
 
-def _clauses(sentence: str) -> list[str]:
-    """Split a sentence at commas, keeping comma-separated lists together.
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    """Split a sentence at commas, keeping comma-separated lists together; (start, end) spans.
 
     "no edema, erythema or tenderness" stays one clause (a list ends with and/or/nor and its
     items are short); "no DVT, swelling of the left leg" is two.
     """
     pieces = _CLAUSE_COMMA.split(sentence)
     if len(pieces) == 1:
-        return pieces
-    clauses: list[str] = [pieces[0]]
+        return [(0, len(sentence))]
+    spans: list[tuple[int, int]] = [(0, len(pieces[0]))]
+    pos = len(pieces[0]) + 1
     for i, piece in enumerate(pieces[1:], start=1):
         later = pieces[i:]
-        continues_list = len(piece.split()) <= _MAX_LIST_ITEM_WORDS and any(
+        short = len(piece.split()) <= _MAX_LIST_ITEM_WORDS
+        continues_list = short and any(
             _LIST_CLOSER.match(p) or _LIST_WORD.search(p) for p in later
         )
-        if continues_list:
-            clauses[-1] = clauses[-1] + "," + piece
+        # "left DVT in 2024, now resolved" / "calf DVT, cannot be excluded": a short clause that
+        # is only a post-trigger speaks of the clause before it.
+        post_trigger = short and bool(_POST_NEG_RE.search(piece) or _POST_UNC_RE.search(piece))
+        if continues_list or post_trigger:
+            spans[-1] = (spans[-1][0], pos + len(piece))
         else:
-            clauses.append(piece)
-    return clauses
+            spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    return spans
 
 
 def _segments(clause: str) -> list[tuple[int, int]]:
@@ -155,8 +189,10 @@ def _masked(
     ]
 
 
-def _classify_segment(segment: str, phrase_re: re.Pattern[str]) -> list[Assertion]:
-    found: list[Assertion] = []
+def _classify_segment(
+    segment: str, phrase_re: re.Pattern[str]
+) -> list[tuple[re.Match[str], Assertion]]:
+    found: list[tuple[re.Match[str], Assertion]] = []
     matches = [
         m for m in phrase_re.finditer(segment) if not _PREFIX_NEGATED.search(segment[: m.start()])
     ]
@@ -171,13 +207,13 @@ def _classify_segment(segment: str, phrase_re: re.Pattern[str]) -> list[Assertio
         if any(t.end() <= m.start() for t in pre_unc) or any(
             _reaches_back(segment, t, m) for t in post_unc
         ):
-            found.append(Assertion.UNCERTAIN)
+            found.append((m, Assertion.UNCERTAIN))
         elif any(t.end() <= m.start() for t in pre_neg) or any(
             _reaches_back(segment, t, m) for t in post_neg
         ):
-            found.append(Assertion.NEGATED)
+            found.append((m, Assertion.NEGATED))
         else:
-            found.append(Assertion.AFFIRMED)
+            found.append((m, Assertion.AFFIRMED))
     return found
 
 
@@ -188,22 +224,32 @@ def _reaches_back(segment: str, trigger: re.Match[str], phrase: re.Match[str]) -
     return len(segment[phrase.end() : trigger.start()].split()) <= _POST_SCOPE_WORDS
 
 
+def occurrences(sentence: str, pattern: re.Pattern[str]) -> list[tuple[int, int, Assertion]]:
+    """Each match of `pattern` in one normalized sentence: (start, end, how it is stated)."""
+    out: list[tuple[int, int, Assertion]] = []
+    if not pattern.search(sentence):
+        return out
+    for c_start, c_end in _clauses(sentence):
+        clause = sentence[c_start:c_end]
+        for start, end in _segments(clause):
+            base = c_start + start
+            for m, state in _classify_segment(clause[start:end], pattern):
+                out.append((base + m.start(), base + m.end(), state))
+    return out
+
+
 def _assertions(text: str, phrases: Iterable[str]) -> list[Assertion]:
     key = tuple(phrases) if not isinstance(phrases, str) else (phrases,)
     phrase_re = _compiled(key)
-    results: list[Assertion] = []
-    for sentence in sentences(text):
-        if not phrase_re.search(sentence):
-            continue
-        for clause in _clauses(sentence):
-            for start, end in _segments(clause):
-                results.extend(_classify_segment(clause[start:end], phrase_re))
-    return results
+    return [state for sentence in sentences(text) for *_, state in occurrences(sentence, phrase_re)]
 
 
-def assertion(text: str, phrases: Iterable[str]) -> Assertion:
-    """How the text states any of `phrases`: affirmed anywhere wins, then uncertain, negated."""
-    found = _assertions(text, phrases)
+def pattern_assertion(text: str, pattern: re.Pattern[str]) -> Assertion:
+    """As `assertion`, for a compiled pattern matched on normalized text."""
+    return _strongest([state for s in sentences(text) for *_, state in occurrences(s, pattern)])
+
+
+def _strongest(found: list[Assertion]) -> Assertion:
     if not found:
         return Assertion.ABSENT
     if Assertion.AFFIRMED in found:
@@ -211,6 +257,11 @@ def assertion(text: str, phrases: Iterable[str]) -> Assertion:
     if Assertion.UNCERTAIN in found:
         return Assertion.UNCERTAIN
     return Assertion.NEGATED
+
+
+def assertion(text: str, phrases: Iterable[str]) -> Assertion:
+    """How the text states any of `phrases`: affirmed anywhere wins, then uncertain, negated."""
+    return _strongest(_assertions(text, phrases))
 
 
 def affirmed(text: str, phrases: Iterable[str]) -> bool:

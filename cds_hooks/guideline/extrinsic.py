@@ -73,6 +73,8 @@ TREATMENT: dict[MassNature, tuple[str, str]] = {
     MassNature.BURSITIS: ("excision/drainage of the iliopsoas bursitis", "S5"),
     MassNature.BENIGN_NEOPLASM: ("excision of the benign compressive lesion", "S2"),
     MassNature.DEGENERATIVE: ("spine review of the disc/osteophyte", "S4"),
+    # A benign compressive lesion: "excision/drainage for ... other benign compressive lesions".
+    MassNature.LYMPHOCELE: ("drainage (or sclerotherapy) of the compressing lymphocele", "S2"),
 }
 # Infective masses are never stented; every other nature may get a temporizing stent if not
 # resectable with severe symptoms (the catalog's only stent mention for extrinsic causes).
@@ -209,4 +211,5 @@ def _nature_text(nature: MassNature) -> str:
         MassNature.BURSITIS: "iliopsoas bursitis",
         MassNature.DEGENERATIVE: "a degenerative disc/osteophyte",
         MassNature.BENIGN_NEOPLASM: "a benign neoplasm",
+        MassNature.LYMPHOCELE: "a lymphocele",
     }[nature]

@@ -121,6 +121,7 @@ class MassNature(StrEnum):
     BURSITIS = "iliopsoas-bursitis"
     DEGENERATIVE = "degenerative-disc-osteophyte"
     BENIGN_NEOPLASM = "benign-neoplasm"
+    LYMPHOCELE = "lymphocele"  # input profile v2.3: a nature stated in text
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ _ALL_ICD_PREFIXES = tuple(sorted({p for v in _ALL_VALUE_SETS for p in v.icd10_pr
 # Text-only conditions (common in Synthea and hand-entered problem lists).
 _TEXT_KEYWORDS = re.compile(
     r"may.?thurner|cockett|iliac vein compression|nivl|phlegmasia|venous gangrene|"
-    r"swelling|swollen|o?edema|" + contraindication_sets.TEXT_KEYWORDS,
+    r"swelling|swollen|o?edema|lymphoma|dlbcl|metasta|carcinoma|sarcoma|malignan|abscess|cancer"
+    r"|ha?ematoma|lymphoc(?:o)?ele|bursitis|osteophyte|disc (?:bulge|herniation)|compress"
+    r"|iliac vein|" + contraindication_sets.TEXT_KEYWORDS,
     re.IGNORECASE,
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from cds_hooks.guideline.findings import Concept, Diagnosis, Side, VeinLevel
 
 from .. import text as clinical_text
+from ..compression_text import compression_sides
 from ..fhir_types import ICD10CM, SNOMED
 from ..terminology import conditions as vs
 from .facts import _LEG_WORDS, _diagnosis, _Facts, _has, _pelvic_site
@@ -105,4 +106,6 @@ def _iliac_compression(facts: _Facts) -> bool:
     if vs.ILIAC_COMPRESSION.matches(facts.codes):
         # I87.1 is compression of any vein: another named vein is a different disease.
         return not _has(f"{facts.site_text} {facts.code_text}", vs.OTHER_VEIN_TEXT)
-    return clinical_text.affirmed(facts.code_text, vs.ILIAC_COMPRESSION_TEXT)
+    return clinical_text.affirmed(facts.code_text, vs.ILIAC_COMPRESSION_TEXT) or bool(
+        compression_sides(facts.code_text)
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cds_hooks.guideline.findings import MassCharacterization, MassNature
 
+from ..mass_text import natures_from_text
 from ..terminology import conditions as vs
 from .facts import _Facts, _has, _pelvic_site
 
@@ -22,6 +23,10 @@ def _masses(facts: _Facts) -> list[MassCharacterization]:
             if value_set.matches(facts.codes):
                 natures.append(nature)
     side = facts.side()
+    if not facts.status.suspected:
+        # Profile v2.3: a Condition whose text names the nature (affirmed, unhedged).
+        text = f"{facts.own_text or facts.code_text}. {facts.note}"
+        natures.extend(n for n, _ in natures_from_text(text, site_known=_pelvic_site(facts)))
     return [
         MassCharacterization(
             nature=nature,

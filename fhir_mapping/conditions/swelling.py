@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cds_hooks.guideline.findings import EdemaImpact, Extent, Impact, Side, Swelling
 
+from .. import impact_text
 from .. import text as clinical_text
 from ..fhir_types import ICD10CM, SNOMED
 from ..laterality import side_from, swollen_side_from_text
@@ -31,30 +32,26 @@ _LIMITED_SITES = frozenset({"56459004", "344001", "53840002", "30021000", "70258
 _WHOLE_LEG_TEXT = ("thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle",
                    "whole limb", "entire limb", "whole lower limb",
                    # EHR wording puts the side in the middle: "swelling of entire left leg"
-                   "whole left leg", "whole right leg", "entire left leg", "entire right leg")
+                   "whole left leg", "whole right leg", "entire left leg", "entire right leg",
+                   "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+                   "entire right lower extremity", "entire lower limb", "whole left lower limb",
+                   "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+                   "up to the thigh", "to the groin", "extending to the thigh",
+                   "including the thigh")
 # A free-text note mentions the hip or groin for many reasons ("s/p hip replacement"); only
 # these explicit, non-negated statements of extent count there.
 _WHOLE_LEG_NOTE = ("whole leg", "entire leg", "groin to ankle", "thigh swelling",
                    "whole left leg", "whole right leg", "entire left leg", "entire right leg",
-                   "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb")
+                   "swelling of the thigh", "swelling to the thigh", "whole limb", "entire limb",
+                   "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+                   "entire right lower extremity", "entire lower limb", "whole left lower limb",
+                   "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+                   "up to the thigh", "to the groin", "extending to the thigh",
+                   "including the thigh")
 _LIMITED_TEXT = ("foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs",
                  "shin", "pretibial")
 
 
-_SIGNIFICANT_IMPACT = (
-    "quality of life",
-    "daily activities",
-    "activities of daily living",
-    "adls",
-    "ability to work",
-    "unable to work",
-    "interferes with work",
-    "affects work",
-    "affects her work",
-    "affects his work",
-    "sleep",
-)
-_MINIMAL_IMPACT = ("mild", "minimal", "asymptomatic")
 
 
 def _extent(facts: _Facts) -> Extent:
@@ -118,16 +115,5 @@ def _swollen_side(facts: _Facts) -> Side:
 
 
 def edema_impact(note: str) -> Impact | None:
-    """Impact of edema stated in free text, or None when the text says nothing about it."""
-    if not note:
-        return None
-    state = clinical_text.assertion(note, _SIGNIFICANT_IMPACT)
-    if state is clinical_text.Assertion.AFFIRMED:
-        return Impact.SIGNIFICANT
-    if clinical_text.affirmed(note, _MINIMAL_IMPACT):
-        return Impact.MINIMAL
-    if state is clinical_text.Assertion.NEGATED or clinical_text.affirmed(
-        note, ("no impact", "no effect on")
-    ):
-        return Impact.NONE
-    return None
+    """Impact of edema stated in the note (`fhir_mapping.impact_text`)."""
+    return impact_text.edema_impact(note)

@@ -4,7 +4,7 @@ ImagingStudy.
 
 from __future__ import annotations
 
-from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side
+from cds_hooks.guideline.findings import ImagingStudy, Modality, Result, Side, Waveform
 
 from .. import report_text
 from ..fhir_types import ICD10CM, LOINC, SNOMED, code_set, get
@@ -27,23 +27,30 @@ def _imaging(obs: _Obs) -> list[Finding]:
     side = next((sides[c] for c in sorted(loinc) if c in sides), Side.UNKNOWN)
     if side is Side.UNKNOWN:
         side = obs.side()
-    text = f"{obs.value_text} {obs.note}"
+    text = f"{obs.value_text}\n{obs.note}"
     complete = not (loinc & imaging_vs.INCOMPLETE_DUPLEX_LOINC) and not report_text.incomplete_text(
         text
     )
-    return [
-        ImagingStudy(
+    compression = report_text.compression_side_from_text(text, side)
+
+    def study(study_side: Side, study_result: Result, waveform: Waveform | None) -> ImagingStudy:
+        return ImagingStudy(
             modality=modality,
-            side=side,
-            result=result,
+            side=study_side,
+            result=study_result,
             complete=complete,
-            cfv_waveform=report_text.waveform_from_text(text),
-            compression_side=report_text.compression_side_from_text(text, side),
+            cfv_waveform=waveform,
+            compression_side=compression,
             preliminary=obs.preliminary,
             when=obs.when,
             source=obs.source,
         )
-    ]
+
+    # "RLE: no DVT. LLE: thrombus" in one bilateral result: each leg its own result and waveform.
+    per_side = report_text.per_side_results(text, side, result)
+    if per_side:
+        return [study(s, r, report_text.side_waveform_of(text, s)) for s, r in per_side.items()]
+    return [study(side, result, report_text.waveform_from_text(text))]
 
 
 def _observation_result(obs: _Obs) -> Result:
@@ -66,4 +73,4 @@ def _observation_result(obs: _Obs) -> Result:
     value_boolean = get(obs.model, "valueBoolean")
     if isinstance(value_boolean, bool):
         return Result.POSITIVE if value_boolean else Result.NEGATIVE
-    return report_text.result_from_text(f"{obs.value_text} {obs.note}")
+    return report_text.result_from_text(f"{obs.value_text}\n{obs.note}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cds_hooks.guideline.findings import EdemaImpact, Extent, Impact, Side, Swelling
 
+from .. import impact_text
 from .. import text as clinical_text
 from ..fhir_types import SNOMED, code_set, get
 from ..laterality import side_from, swollen_side_from_text
@@ -18,11 +19,19 @@ _WHOLE_LEG_TEXT = (
     "thigh", "groin", "hip", "whole leg", "entire leg", "groin to ankle", "whole limb",
     "entire limb", "whole lower limb", "whole left leg", "whole right leg", "entire left leg",
     "entire right leg",
+    "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+    "entire right lower extremity", "entire lower limb", "whole left lower limb",
+    "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+    "up to the thigh", "to the groin", "extending to the thigh", "including the thigh",
 )  # fmt: skip
 _WHOLE_LEG_NOTE = (
     "whole leg", "entire leg", "groin to ankle", "thigh swelling", "swelling of the thigh",
     "swelling to the thigh", "whole limb", "entire limb", "whole left leg", "whole right leg",
     "entire left leg", "entire right leg",
+    "entire lower extremity", "whole lower extremity", "entire left lower extremity",
+    "entire right lower extremity", "entire lower limb", "whole left lower limb",
+    "whole right lower limb", "thigh to ankle", "hip to ankle", "up to the groin",
+    "up to the thigh", "to the groin", "extending to the thigh", "including the thigh",
 )  # fmt: skip
 _LIMITED_TEXT = (
     "foot", "feet", "ankle", "ankles", "calf", "calves", "lower leg", "lower legs", "shin",
@@ -48,22 +57,8 @@ def _qol(obs: _Obs) -> list[Finding]:
 
 
 def edema_impact(text: str) -> Impact | None:
-    """Impact of edema stated in free text ('significantly affects her sleep'), or None."""
-    if not text.strip():
-        return None
-    significant = clinical_text.assertion(text, vs.QOL_SIGNIFICANT_TEXT)
-    affects = clinical_text.affirmed(text, vs.QOL_AFFECTS_TEXT) or clinical_text.has_any(
-        text, ("significant", "significantly", "severe", "severely")
-    )
-    if clinical_text.has_any(text, vs.QOL_NONE_TEXT) or (
-        significant is clinical_text.Assertion.NEGATED
-    ):
-        return Impact.NONE
-    if significant is clinical_text.Assertion.AFFIRMED and affects:
-        return Impact.SIGNIFICANT
-    if clinical_text.affirmed(text, vs.QOL_MINIMAL_TEXT):
-        return Impact.MINIMAL
-    return None
+    """Impact of edema stated in free text (`fhir_mapping.impact_text`)."""
+    return impact_text.edema_impact(text)
 
 
 # ---------------------------------------------------------------- swelling
@@ -130,6 +125,10 @@ def _swelling_present(
         return True
     interpretation = {code.upper() for _, code in code_set(get(obs.model, "interpretation"))}
     if interpretation & vs.NEGATIVE_INTERPRETATION:
+        return False
+    # The exam's own words first: "Edema of lower extremity: no pitting oedema" is negative
+    # although its code names edema.
+    if clinical_text.assertion(obs.value_text, vs.EDEMA_WORDS) is clinical_text.Assertion.NEGATED:
         return False
     text = f"{obs.code_text} {obs.value_text}"
     state = clinical_text.assertion(text, vs.EDEMA_WORDS)

@@ -24,10 +24,11 @@ from typing import Any
 from ..fhir_types import DICOM, as_list, codings, concept_text
 from ..reading import skip_unreadable
 from ..terminology import imaging as vs
-from .diagnostic_report import convert_report
+from .diagnostic_report import _report_text, convert_report
 from .imaging_study import _imaging_study
+from .pathology import is_pathology, pathology_code, pathology_natures
 from .statuses import _IMAGING_STUDY_EXCLUDED, _USABLE_STATUS, Finding
-from .study_kind import modality_from_text
+from .study_kind import modality_from_text, venography_named
 
 # Applied to lower-cased text (`concept_text`): no case-insensitive matching needed.
 _RELEVANT_TEXT = re.compile(
@@ -44,11 +45,17 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     if rtype != "DiagnosticReport" or resource.get("status") not in _USABLE_STATUS:
         return False
     code = resource.get("code")
-    if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in codings(code)):
+    code_codings = list(codings(code))
+    if any((system, value) in vs.MODALITY_BY_CODE for system, value, _ in code_codings):
         return True
-    return bool(_RELEVANT_TEXT.search(concept_text(code))) and (
-        modality_from_text(concept_text(code)) is not None
-    )
+    text = concept_text(code)
+    if _RELEVANT_TEXT.search(text) and modality_from_text(text) is not None:
+        return True
+    if pathology_code(code_codings, text):
+        return True
+    # A venography/IVUS report may be named only by its conclusion (profile v2.3).
+    conclusion = resource.get("conclusion")
+    return isinstance(conclusion, str) and venography_named(conclusion)
 
 
 def _raw_has_ivus(resource: Mapping[str, Any]) -> bool:
@@ -69,7 +76,10 @@ def read(resource: Mapping[str, Any]) -> list[Finding]:
     model = resource  # raw JSON, read element by element (fhir_types)
     if resource.get("resourceType") == "ImagingStudy":
         return _imaging_study(model)
-    return convert_report(model)
+    found = convert_report(model)
+    if not found and is_pathology(resource):
+        return list(pathology_natures(model, _report_text(model)))
+    return found
 
 
 __all__ = [

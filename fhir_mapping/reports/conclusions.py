@@ -8,43 +8,29 @@ from collections.abc import Iterable
 
 from cds_hooks.guideline.findings import Result, Side, VeinLevel, Waveform
 
-from .. import text as clinical_text
 from ..fhir_types import ICD10CM, LOINC, SNOMED
-from ..laterality import combine, side_from_text
-from ..report_text import result_from_text, waveform_from_text
+from ..laterality import combine
+from ..report_text import dvt_level_from_text, per_side_results
+from ..statements import statements
 from ..terminology import imaging as vs
-
-_PROXIMAL_VEIN_TEXT = ("iliac", "femoral", "popliteal", "iliofemoral", "femoropopliteal",
-                       "cfv", "sfv", "profunda")
-_DISTAL_VEIN_TEXT = ("calf", "tibial", "peroneal", "soleal", "gastrocnemius", "ptv")
+from ..waveform_text import side_waveform, waveforms
 
 
-_THROMBUS_TEXT = ("thrombus", "thrombi", "thrombosis", "dvt", "clot", "occlusive",
-                  "non-compressible", "noncompressible")
-
-
-def _dvt_level_from_text(text: str) -> VeinLevel:
-    """Proximal when a clause affirming thrombus names a vein at or above the popliteal; distal
-    when such clauses name only calf veins. Clauses without thrombus ("normal compressibility
-    of the femoral vein") never decide, so a calf DVT is not made proximal."""
-    level = VeinLevel.UNKNOWN
-    for sentence in clinical_text.sentences(text):
-        for clause in sentence.split(";"):
-            if not clinical_text.affirmed(clause, _THROMBUS_TEXT):
-                continue
-            if clinical_text.affirmed(clause, _PROXIMAL_VEIN_TEXT):
-                return VeinLevel.PROXIMAL
-            if clinical_text.affirmed(clause, _DISTAL_VEIN_TEXT):
-                level = VeinLevel.DISTAL
-    return level
+def _dvt_level_from_text(text: str, side: Side | None = None) -> VeinLevel:
+    """Most proximal level a positive statement names (of `side` and unsided statements)."""
+    return dvt_level_from_text(text, side)
 
 
 def _side_waveform(text: str, side: Side) -> Waveform | None:
-    """The waveform of one leg: sentences naming that leg or no leg."""
-    keep = (side, Side.UNKNOWN, Side.BILATERAL)
-    return waveform_from_text(
-        ". ".join(s for s in clinical_text.sentences(text) if side_from_text(s) in keep)
-    )
+    """The waveform of one leg: its own statements, else statements naming no single side."""
+    return side_waveform(waveforms(statements(text)), side)
+
+
+def _sided_waveforms(text: str) -> dict[Side, Waveform | None] | None:
+    """Each leg's waveform when the text gives the legs different ones, else None."""
+    by_side = waveforms(statements(text))
+    left, right = side_waveform(by_side, Side.LEFT), side_waveform(by_side, Side.RIGHT)
+    return None if left is right else {Side.LEFT: left, Side.RIGHT: right}
 
 
 def _code_side(codes: Iterable[tuple[str, str]]) -> Side:
@@ -55,7 +41,7 @@ def _code_side(codes: Iterable[tuple[str, str]]) -> Side:
 
 
 def _text_side(text: str) -> Side:
-    return combine(side_from_text(s) for s in clinical_text.sentences(text))
+    return combine(s.side for s in statements(text))
 
 
 def _conclusion_result(codes: Iterable[tuple[str, str]]) -> Result | None:
@@ -83,30 +69,4 @@ def _coded_compression(codes: Iterable[tuple[str, str]]) -> bool:
 
 
 def _per_side_results(text: str, study_side: Side, overall: Result) -> dict[Side, Result] | None:
-    """Split a bilateral (or unsided) study whose sentences name the side of each result.
-
-    "Right: no DVT. Left: occlusive thrombus in the CFV." gives left POSITIVE and right
-    NEGATIVE; a sentence with a result but no side keeps the study whole.
-    """
-    if study_side not in (Side.BILATERAL, Side.UNKNOWN):
-        return None
-    by_side: dict[Side, list[str]] = {Side.LEFT: [], Side.RIGHT: []}
-    for sentence in clinical_text.sentences(text):
-        if result_from_text(sentence) is Result.UNKNOWN:
-            continue
-        side = side_from_text(sentence)
-        if side not in by_side:
-            return None  # a result with no single side: the study cannot be split
-        by_side[side].append(sentence)
-    results = {
-        side: result_from_text(". ".join(sentences))
-        for side, sentences in by_side.items()
-        if sentences
-    }
-    if not results:
-        return None
-    if study_side is Side.BILATERAL:
-        for side in (Side.LEFT, Side.RIGHT):
-            # A side the text does not mention keeps the study-level negative only.
-            results.setdefault(side, overall if overall is Result.NEGATIVE else Result.UNKNOWN)
-    return results
+    return per_side_results(text, study_side, overall)

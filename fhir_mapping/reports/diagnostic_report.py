@@ -34,8 +34,10 @@ from ..report_text import (
     incomplete_text,
     ivus_findings,
     result_from_text,
+    side_results,
     waveform_from_text,
 )
+from ..statements import statements, text_of
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as vs
 from .conclusions import (
@@ -45,12 +47,19 @@ from .conclusions import (
     _dvt_level_from_text,
     _per_side_results,
     _side_waveform,
+    _sided_waveforms,
     _text_side,
 )
 from .masses import _masses, _reports_pelvic_mass
 from .statuses import _PRELIMINARY_STATUS, _USABLE_STATUS, _WHEN_KEYS, Finding
-from .study_kind import _modality_from_codes, modality_from_text, not_a_leg_or_pelvic_study
+from .study_kind import (
+    _modality_from_codes,
+    modality_from_text,
+    not_a_leg_or_pelvic_study,
+    venography_named,
+)
 
+_DVT_IMAGING = frozenset({Modality.DUPLEX, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY})
 _CROSS_SECTIONAL = frozenset(
     {Modality.CONTRAST_CT_MRI, Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY}
 )
@@ -101,6 +110,17 @@ def _html_text(html: str) -> str:
     return htmllib.unescape(_HTML_TAG.sub(" ", text))
 
 
+def _one_leg_result(text: str, side: Side, overall: Result) -> tuple[Result, dict[Side, Result]]:
+    """A one-leg study's own result when its text names legs ("Left: no DVT. Contralateral
+    right CFV: thrombus"), and the other leg's result when it is positive."""
+    sided = side_results(text)
+    if not sided:
+        return overall, {}
+    other = Side.RIGHT if side is Side.LEFT else Side.LEFT
+    positive_other = {other: Result.POSITIVE} if sided.get(other) is Result.POSITIVE else {}
+    return sided.get(side, Result.UNKNOWN), positive_other
+
+
 def convert_report(model: Any) -> list[Finding]:
     """Findings of one validated DiagnosticReport model; a positive duplex carries the level
     its conclusion code states (ICD-10-CM DVT code)."""
@@ -116,9 +136,14 @@ def _report_findings(model: Any) -> list[Finding]:
     codes = code_set(code)
     code_text = concept_text(code)
     modality = _modality_from_codes(codes) or modality_from_text(code_text)
+    raw_text = _report_text(model)
+    if modality is None and venography_named(raw_text):
+        # Profile: a report whose conclusion names venography/IVUS is a venography/IVUS report
+        # whatever its code ("RFA Vein - left Views W contrast IV").
+        modality = Modality.VENOGRAPHY_IVUS
     if modality is None or not_a_leg_or_pelvic_study(code_text):
         return []
-    text = findings_text(_report_text(model))
+    text = findings_text(raw_text)
     conclusion_codes = code_set(get(model, "conclusionCode"))
     when = first_when(model, *_WHEN_KEYS)
     display = str(get(code, "text") or next((d for _, _, d in codings(code) if d), modality))
@@ -132,8 +157,11 @@ def _report_findings(model: Any) -> list[Finding]:
         side = _text_side(text)
 
     result = _conclusion_result(conclusion_codes)
+    other_leg: dict[Side, Result] = {}
     if result is None:
         result = result_from_text(text)
+        if side in (Side.LEFT, Side.RIGHT):
+            result, other_leg = _one_leg_result(text, side, result)
     complete = True
     if modality is Modality.DUPLEX:
         incomplete_coded = any(
@@ -144,6 +172,9 @@ def _report_findings(model: Any) -> list[Finding]:
     if compression is None and _coded_compression(conclusion_codes):
         compression = _text_side(text) if _text_side(text) is not Side.UNKNOWN else side
     waveform = waveform_from_text(text) if modality is not Modality.CONTRAST_CT_MRI else None
+    if waveform and side in (Side.LEFT, Side.RIGHT):
+        # A one-leg study may state the other CFV for comparison: the study's is its own.
+        waveform = _side_waveform(text, side)
     mass_reported = modality is Modality.CONTRAST_CT_MRI and (
         condition_vs.PELVIC_MASS.matches(conclusion_codes) or _reports_pelvic_mass(text)
     )
@@ -163,45 +194,60 @@ def _report_findings(model: Any) -> list[Finding]:
         )
 
     found: list[Finding] = []
-    per_side = _per_side_results(text, side, result) if result is not Result.UNKNOWN else None
+    per_side = _per_side_results(text, side, result)
+    if not per_side and side is Side.BILATERAL and waveform and _sided_waveforms(text):
+        # A bilateral report whose legs have different waveforms: one study per leg.
+        per_side = {Side.LEFT: result, Side.RIGHT: result}
     if per_side:
         found.extend(study(s, r, split=True) for s, r in per_side.items())
     else:
         found.append(study(side, result))
+    # A thrombus the one-leg study found in the other leg is that leg's positive (partial) study.
+    found.extend(replace(study(s, r, split=True), complete=False) for s, r in other_leg.items())
 
-    all_text = f"{code_text} {text}"
-    if modality is Modality.VENOGRAPHY_IVUS or clinical_text.has_any(all_text, _IVUS_TEXT):
+    all_text = f"{code_text}. {text}"
+    # "IVUS not performed": a venographic percentage is then not an IVUS measurement.
+    ivus_done = clinical_text.affirmed(all_text, _IVUS_TEXT)
+    if modality is Modality.VENOGRAPHY_IVUS or ivus_done:
         found.extend(
             replace(f, preliminary=True) if preliminary and isinstance(f, IvusStenosis) else f
-            for f in ivus_findings(text, side, when, source,
-                                   ivus=clinical_text.has_any(all_text, _IVUS_TEXT))
+            for f in ivus_findings(text, side, when, source, ivus=ivus_done)
         )
-    if modality in _CROSS_SECTIONAL:
-        found.extend(_masses(conclusion_codes, side, when, source))
-        # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
-        # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
-        if condition_vs.PELVIC_MASS.matches(conclusion_codes):
-            found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
-                                   source=source))
-    # A positive duplex is an acute DVT (catalog); its level (proximal = popliteal or above,
-    # "or bodySite/text") lives only in the report text, which the ImagingStudy finding does not
-    # carry: state it as a DVT diagnosis of that side so the IVC-filter rules can see it.
-    level = _dvt_level_from_text(text) if modality is Modality.DUPLEX else VeinLevel.UNKNOWN
-    if level is not VeinLevel.UNKNOWN:
+    if modality in _CROSS_SECTIONAL or modality is Modality.VENOGRAPHY_IVUS:
+        # The text of the mass's own imaging names its nature (profile v2.3).
+        # A contrast CT/MRI is of the abdomen/pelvis: a mass it names is the pelvic mass.
+        site_known = (modality is Modality.CONTRAST_CT_MRI or compression is not None
+                      or _reports_pelvic_mass(text))
+        # A nature stated without a side ("Biopsy-proven DLBCL.") is the side's of the mass or
+        # compression the report names.
+        mass_side = side
+        if mass_side is Side.UNKNOWN:
+            mass_side = compression if compression not in (None, Side.UNKNOWN) else _text_side(text)
         found.extend(
-            Diagnosis(
-                concept=Concept.DVT,
-                side=s.side,
-                recorded=when,
-                level=level,
-                site_text=level.value,
-                source=source,
-            )
-            for s in found
-            if isinstance(s, ImagingStudy) and s.result is Result.POSITIVE
+            _masses(conclusion_codes, mass_side, when, source, text, site_known=site_known)
         )
+    # A mass coded as the study's conclusion is a mass on record, dated at the study (so a
+    # contrast CT/MRI that found it also characterizes it; a CT/MR venography does not).
+    if modality in _CROSS_SECTIONAL and condition_vs.PELVIC_MASS.matches(conclusion_codes):
+        found.append(Diagnosis(concept=Concept.PELVIC_MASS, side=side, recorded=when,
+                               source=source))
+    # A positive duplex / CT / MR venography is an acute DVT (catalog); its level (proximal =
+    # popliteal or above, "or bodySite/text") lives only in the report text, which the
+    # ImagingStudy finding does not carry: state it as a DVT diagnosis of that side so the
+    # IVC-filter rules can see it ("the positive imaging with its text" states a level).
+    if modality in _DVT_IMAGING:
+        positives = [s for s in found if isinstance(s, ImagingStudy)
+                     and s.result is Result.POSITIVE]
+        for positive in positives:
+            sided = per_side or other_leg
+            level = _dvt_level_from_text(text, positive.side if sided else None)
+            if level is VeinLevel.UNKNOWN:
+                continue
+            found.append(Diagnosis(concept=Concept.DVT, side=positive.side, recorded=when,
+                                   level=level, site_text=level.value, source=source))
     # Catalog: limb-threatening ischemia includes phlegmasia stated in "a report conclusion".
-    if clinical_text.affirmed(text, condition_vs.LIMB_ISCHEMIA_TEXT):
+    # A past episode ("history of phlegmasia in 2019") is not today's ischemia.
+    if clinical_text.affirmed(text_of(statements(text)), condition_vs.LIMB_ISCHEMIA_TEXT):
         found.append(
             Diagnosis(concept=Concept.LIMB_ISCHEMIA, side=side, recorded=when, source=source)
         )

@@ -11,6 +11,7 @@ from cds_hooks.guideline.findings import MassCharacterization, Side, Source
 
 from .. import text as clinical_text
 from ..fhir_types import SNOMED
+from ..mass_text import natures_from_text
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as vs
 
@@ -26,10 +27,19 @@ def _reports_pelvic_mass(text: str) -> bool:
 
 
 def _masses(
-    codes: Iterable[tuple[str, str]], side: Side, when: datetime | None, source: Source
+    codes: Iterable[tuple[str, str]],
+    side: Side,
+    when: datetime | None,
+    source: Source,
+    text: str = "",
+    *,
+    site_known: bool = False,
 ) -> list[MassCharacterization]:
+    """Natures of the conclusion codes, then natures the conclusion text affirms (v2.3)."""
     natures = dict.fromkeys(
-        vs.MASS_NATURE_CONCLUSIONS[code] for system, code in codes
+        (vs.MASS_NATURE_CONCLUSIONS[code], side) for system, code in codes
         if system == SNOMED and code in vs.MASS_NATURE_CONCLUSIONS
     )
-    return [MassCharacterization(nature=n, side=side, when=when, source=source) for n in natures]
+    for nature, stated in natures_from_text(text, site_known=site_known):
+        natures.setdefault((nature, stated if stated is not Side.UNKNOWN else side))
+    return [MassCharacterization(nature=n, side=s, when=when, source=source) for n, s in natures]

@@ -89,3 +89,15 @@ def modality_from_text(text: str) -> Modality | None:
     if contrast_ct_mri_text(text):
         return Modality.CONTRAST_CT_MRI
     return None
+
+
+_VENOGRAPHY_NAMED = re.compile(
+    r"\b(?:venograph\w*|venograms?|phlebograph\w*|phlebograms?|ivus|intravascular ultrasound"
+    r"|intravascular us)\b",
+    re.IGNORECASE,
+)
+
+
+def venography_named(text: str) -> bool:
+    """A report text (conclusion, presentedForm) naming venography or IVUS."""
+    return _VENOGRAPHY_NAMED.search(text) is not None

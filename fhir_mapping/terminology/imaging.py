@@ -142,12 +142,20 @@ FIXED_TEXT = (
     "no respiratory variation", "no positional variation", "does not vary",
     "did not vary", "without respiratory variation", "without positional variation",
     "no variation with respiration", "no change with respiration", "no change with position",
+    "did not change with respiration", "does not change with respiration",
+    "did not change with position", "does not change with position",
+    "unchanged with respiration", "unchanged with valsalva", "unchanged with position",
+    "did not collapse", "does not collapse", "no collapse", "non-collapsible", "noncollapsible",
+    "persistent in all positions", "static",
 )  # fmt: skip
 DYNAMIC_TEXT = (
     "varies with respiration", "varied with respiration", "vary with respiration",
     "respiratory variation", "positional", "collapses with valsalva",
     "collapsed with valsalva", "collapse with valsalva", "dynamic", "dynamic lesion",
     "dynamic compression", "varies with position", "varied with position",
+    "collapses with respiration", "collapsed with respiration", "collapses with inspiration",
+    "collapsed with inspiration", "collapses", "collapsed completely", "changes with position",
+    "changed with position", "changes with respiration", "changed with respiration",
 )  # fmt: skip
 
 # DICOM modality code of intravascular ultrasound on an ImagingStudy.

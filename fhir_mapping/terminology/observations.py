@@ -74,21 +74,7 @@ ABSENT_EDEMA_TEXT = (
     "no leg edema", "edema absent", "edema: none", "edema: absent", "edema none",
 )  # fmt: skip
 
-# Quality-of-life impact of edema (note/text).
-QOL_SIGNIFICANT_TEXT = (
-    "quality of life", "daily activities", "activities of daily living", "adls", "work",
-    "sleep", "walking", "mobility",
-)  # fmt: skip
-QOL_AFFECTS_TEXT = (
-    "affects", "affecting", "affected", "impairs", "impairing", "limits", "limiting",
-    "interferes", "interfering", "disrupts", "disrupting", "prevents", "impacts", "impacting",
-    "unable to",
-)  # fmt: skip
-QOL_MINIMAL_TEXT = ("mild", "minimal", "asymptomatic", "minor", "slight")
-QOL_NONE_TEXT = (
-    "no impact", "does not affect", "doesn't affect", "not affecting", "no effect on",
-    "does not interfere", "no limitation",
-)  # fmt: skip
+# Quality-of-life impact of edema stated in text: `fhir_mapping.impact_text`.
 
 # Lesion behavior and CFV waveform codes/text of local value sets.
 FIXED_CODES = codes("fixed")

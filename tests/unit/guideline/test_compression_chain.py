@@ -68,3 +68,16 @@ def test_bilateral_edema_with_compression() -> None:
     found = ids(rec)
     assert "bilateral-edema-systemic-cause" in found
     assert "ivus-before-intervention" not in found
+
+
+def test_lymphocele_compressing_the_vein_is_drained_not_stented() -> None:
+    """Profile v2.3 names lymphocele as a mass nature stated in text; the catalog treats
+    'other benign compressive lesions' by excision/drainage."""
+    rec = record(
+        imaging=[compression_ct(Side.LEFT)],
+        masses=[mass_nature(MassNature.LYMPHOCELE, Side.LEFT)],
+    )
+    found = evaluate_patient_view(rec, as_of=AS_OF)
+    assert {r.id for r in found} == {"extrinsic-compression-treat-cause"}
+    assert "lymphocele" in found[0].detail
+    assert not found[0].suggestions  # no oncology referral for a benign lesion
