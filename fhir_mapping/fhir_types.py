@@ -165,11 +165,14 @@ def codings(cc: Any) -> Iterator[tuple[str, str, str]]:
             entries: Any = (item,)
         else:
             entries = coding_list if type(coding_list) is list else as_list(coding_list)
+        # A coding that cannot be read is left out when another coding of the same concept
+        # can be: they name the same concept. Only a concept with none readable is unreadable.
+        bad = read = 0
         for coding in entries:
             if coding is None:
                 continue
             if type(coding) is not dict and not isinstance(coding, Mapping):
-                unreadable("coding")
+                bad += 1
                 continue
             code = coding.get("code")
             raw_system = coding.get("system")
@@ -179,12 +182,15 @@ def codings(cc: Any) -> Iterator[tuple[str, str, str]]:
                 or (raw_system is not None and not isinstance(raw_system, str))
                 or (display is not None and not isinstance(display, str))
             ):
-                unreadable("coding")
+                bad += 1
                 continue
             if code is None and not display:
                 continue
+            read += 1
             system = normalize_system(raw_system)
             yield system, normalize_code(system, code or ""), display or ""
+        if bad and not read:
+            unreadable("coding")
 
 
 def code_set(cc: Any) -> set[tuple[str, str]]:

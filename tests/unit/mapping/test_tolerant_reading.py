@@ -252,3 +252,12 @@ def test_an_unreadable_subject_counts_for_no_one() -> None:
 
 def test_without_a_patient_id_every_resource_counts() -> None:
     assert dvt_facts(mapped(dvt(subject={"reference": "Patient/p2"}), patient_id=None)) == GOOD
+
+
+def test_an_unreadable_coding_beside_a_readable_one_is_left_out() -> None:
+    code = {"coding": [{"system": "urn:local", "code": 8242},
+                       {"system": ICD, "code": "I82.412", "display": "Acute DVT"}]}
+    assert dvt_facts(mapped(dvt(code=code))) == GOOD
+    only_bad = {"coding": [{"system": {"uri": ICD}, "code": "I82.412"}]}
+    record = mapped(dvt(code=only_bad))
+    assert record.diagnoses == ()
