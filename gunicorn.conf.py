@@ -64,6 +64,8 @@ max_requests_jitter = 500
 # The app writes one JSON access line per request itself (without query strings).
 accesslog = None
 errorlog = "-"
+# Every gunicorn line as one JSON object, like the app's own (also after a HUP reload).
+logger_class = "cds_hooks.observability.GunicornJsonLogger"
 # Heartbeat files on tmpfs: a worker blocked on a slow disk is not mistaken for a hung one.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

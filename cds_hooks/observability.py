@@ -180,23 +180,66 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def _install_log_handler(app: Flask) -> None:
-    level = str(app.config.get("LOG_LEVEL") or "INFO").strip().upper()
-    if level not in _LOG_LEVELS:
-        raise ConfigError(f"{env_name('LOG_LEVEL')} must be one of {', '.join(_LOG_LEVELS)}")
-    logger = logging.getLogger("cds_hooks")
-    logger.setLevel(level)
-    if any(getattr(h, _HANDLER_MARK, False) for h in logger.handlers):
-        return
+# The packages of this project: their loggers follow CDS_LOG_LEVEL (others log WARNING and up).
+_OWN_LOGGERS = ("cds_hooks", "fhir_mapping")
+_GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
+
+
+def _json_handler() -> logging.Handler:
     handler = _StderrHandler()
     handler.setFormatter(JsonFormatter())
     handler.addFilter(HookInstanceFilter())
     setattr(handler, _HANDLER_MARK, True)
-    logger.addHandler(handler)
+    return handler
+
+
+def json_logs_for_gunicorn() -> None:
+    """Give gunicorn's own loggers (which do not propagate) the JSON formatter, so that every
+    line on stderr is one JSON object. Runs when the app is created (in the master with
+    `preload_app`, else in each worker) and from `GunicornJsonLogger` for the master's first
+    lines."""
+    for name in _GUNICORN_LOGGERS:
+        for handler in logging.getLogger(name).handlers:
+            handler.setFormatter(JsonFormatter())
+
+
+def _install_log_handler(app: Flask) -> None:
+    level = str(app.config.get("LOG_LEVEL") or "INFO").strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"{env_name('LOG_LEVEL')} must be one of {', '.join(_LOG_LEVELS)}")
+    for name in _OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    # On the root logger: every logger that propagates (ours, fhir_mapping, libraries such as
+    # SQLAlchemy or alembic) writes JSON, never Python's plain-text last-resort line.
+    root = logging.getLogger()
+    if not any(getattr(h, _HANDLER_MARK, False) for h in root.handlers):
+        root.addHandler(_json_handler())
+    json_logs_for_gunicorn()
     # werkzeug's own access line repeats ours in plain text, query string included; urllib3
     # logs every FHIR URL (patient ids in the query) at DEBUG.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def _gunicorn_logger_class() -> type:
+    from gunicorn.glogging import Logger
+
+    class GunicornJsonLogger(Logger):  # type: ignore[misc]
+        """gunicorn's logger with JSON lines from the master's first line on
+        (`logger_class = "cds_hooks.observability.GunicornJsonLogger"`)."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            json_logs_for_gunicorn()
+
+    return GunicornJsonLogger
+
+
+def __getattr__(name: str) -> Any:
+    # gunicorn is imported only when gunicorn asks for its logger class.
+    if name == "GunicornJsonLogger":
+        return _gunicorn_logger_class()
+    raise AttributeError(name)
 
 
 # --- request hooks and endpoints -------------------------------------------------------------

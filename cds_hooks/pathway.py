@@ -86,6 +86,7 @@ def run_service(
         patient_ref=f"Patient/{patient_id}",
         user_id=context.get("userId"),
         encounter_id=encounter_id,
+        unreadable=record.unreadable,
     )
 
 

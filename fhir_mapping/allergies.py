@@ -16,7 +16,7 @@ from cds_hooks.guideline.findings import Concept, Diagnosis, Source
 from . import text as clinical_text
 from .conditions.status import condition_status
 from .fhir_types import RXNORM, SNOMED, as_list, codings, concept_text, first_when, get, ref_of
-from .fhir_validation import validate
+from .reading import skip_unreadable
 from .terminology.contraindications import HIT_TEXT
 from .terminology.medications import BY_RXNORM, HEPARINS, drugs_in_text, names_lmwh_class
 
@@ -60,10 +60,8 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return _names_heparin(_concepts(resource)) or _names_hit(resource)
 
 
-def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
-    model = validate(resource)
-    if model is None:
-        return []
+def read(resource: Mapping[str, Any]) -> list[Diagnosis]:
+    model = resource  # raw JSON, read element by element (fhir_types)
     concepts = _concepts(model)
     hit = _names_hit(model)
     if not (hit or _names_heparin(concepts)):
@@ -73,14 +71,21 @@ def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
         return []
     code = get(model, "code")
     display = str(get(code, "text") or next((d for _, _, d in codings(code) if d), ""))
+    onset = first_when(model, "onsetDateTime", "onsetPeriod")
     return [
         Diagnosis(
             concept=Concept.HIT if hit else Concept.HEPARIN_ALLERGY,
             active=status.active,
             suspected=status.suspected,
-            onset=first_when(model, "onsetDateTime", "onsetPeriod"),
-            recorded=first_when(model, "recordedDate"),
+            onset=onset,
+            # recordedDate is the date the pathway counts from only without an onset.
+            recorded=first_when(model, "recordedDate", required=onset is None),
             encounter=None,
             source=Source(refs=(ref_of(model),), display=display),
         )
     ]
+
+
+def convert(resource: Mapping[str, Any]) -> list[Diagnosis]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

@@ -1,17 +1,21 @@
-"""Small helpers over FHIR R4 data shared by every converter.
+"""Small typed accessors over raw FHIR R4 JSON shared by every converter.
 
-They accept raw JSON (dicts) and validated `fhir.resources` models alike, because the cheap
-`relevant()` checks run on raw JSON and `convert()` runs on models.
-
-Validation with fhir.resources (and the elements it leaves out) is in `fhir_validation`.
+They read the raw dicts element by element. A single object where R4 has a list is read as a
+one-item list (`as_list`); an element a converter reads that is present but has the wrong
+shape (a string where a CodeableConcept is expected, a number as a code, an impossible date)
+is reported through `reading.unreadable`, which skips the resource (see `reading`). Elements
+nobody reads are never looked at.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time
 from typing import Any
+
+from .fhir_dates import first_when as first_when  # re-exported: converters import it here
+from .fhir_dates import parse_when as parse_when
+from .reading import unreadable
 
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -89,42 +93,46 @@ def normalize_code(system: str, code: str | None) -> str:
 
 # (model class, JSON name) -> attribute name, or None when the model has no such field.
 _ATTRIBUTE: dict[tuple[type, str], str | None] = {}
+# Plain JSON values have no elements: `get("abc", "count")` must not return `str.count`.
+_SCALARS = (str, bytes, int, float, bool, list, tuple)
 
 
 def _attribute(cls: type, key: str) -> str | None:
-    # Cached: `get` runs tens of thousands of times per record, and a getattr of a name the
-    # model lacks goes through pydantic's slow __getattr__ failure path (plus a regex).
+    # Cached: a getattr of a name a pydantic model lacks goes through a slow failure path.
     try:
         return _ATTRIBUTE[(cls, key)]
     except KeyError:
         pass
     fields = getattr(cls, "model_fields", None)
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-    name: str | None
-    if fields is None:  # not a pydantic model: look the names up on the object every time
+    if fields is None:
         return key
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
     name = key if key in fields else snake if snake in fields else None
     _ATTRIBUTE[(cls, key)] = name
     return name
 
 
 def get(obj: Any, key: str, default: Any = None) -> Any:
-    """Field of a raw dict or a model, by its JSON name (fhir.resources models use the JSON
-    names; other objects may use snake_case)."""
+    """Element of a raw JSON object by its JSON name; `default` when absent or when `obj` is
+    not an object at all (a string, number or list has no elements). Other objects (models,
+    dataclasses) are read by attribute, JSON or snake_case name."""
     if obj is None:
         return default
     cls = type(obj)
     if cls is dict:  # raw JSON: skip the (slow) abstract Mapping check
-        return obj.get(key, default)
+        value = obj.get(key, default)
+        return default if value is None else value
     if isinstance(obj, Mapping):
-        return obj.get(key, default)
+        value = obj.get(key, default)
+        return default if value is None else value
+    if isinstance(obj, _SCALARS):
+        return default
     name = _attribute(cls, key)
     if name is None:
         return default
     value = getattr(obj, name, None)
     if value is None and name == key and not hasattr(cls, "model_fields"):
-        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-        value = getattr(obj, snake, None)
+        value = getattr(obj, re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower(), None)
     return default if value is None else value
 
 
@@ -140,24 +148,61 @@ def codings(cc: Any) -> Iterator[tuple[str, str, str]]:
     """(system, code, display) of every coding of a CodeableConcept, a Coding, or a list of them.
 
     Systems are canonical (`normalize_system`) and ICD-10 codes normalized (`normalize_icd10`),
-    so callers compare against frozensets of normalized codes.
+    so callers compare against frozensets of normalized codes. A single Coding object where R4
+    has a `coding` list is read as a one-item list. A concept or coding that is not a JSON
+    object, or a system / code / display that is not a string, is unreadable (never guessed).
     """
-    for item in as_list(cc):
-        coding_list = get(item, "coding")
+    # Runs for every coding of every resource: exact `dict` checks first (an abstract
+    # Mapping check costs several times more).
+    for item in cc if type(cc) is list else as_list(cc):
+        if item is None:
+            continue
+        if type(item) is not dict and not isinstance(item, Mapping):
+            unreadable("CodeableConcept")
+            continue
+        coding_list = item.get("coding")
         # A bare Coding has `code` and no `coding` list.
-        entries = as_list(coding_list) if coding_list is not None else [item]
+        if coding_list is None:
+            entries: Any = (item,)
+        else:
+            entries = coding_list if type(coding_list) is list else as_list(coding_list)
+        # A coding that cannot be read is left out when another coding of the same concept
+        # can be: they name the same concept. Only a concept with none readable is unreadable.
+        bad = read = 0
         for coding in entries:
-            code = get(coding, "code")
-            system = normalize_system(get(coding, "system"))
-            display = get(coding, "display") or ""
+            if coding is None:
+                continue
+            if type(coding) is not dict and not isinstance(coding, Mapping):
+                bad += 1
+                continue
+            code = coding.get("code")
+            raw_system = coding.get("system")
+            display = coding.get("display")
+            if (
+                (code is not None and not isinstance(code, str))
+                or (raw_system is not None and not isinstance(raw_system, str))
+                or (display is not None and not isinstance(display, str))
+            ):
+                bad += 1
+                continue
             if code is None and not display:
                 continue
-            yield system, normalize_code(system, str(code) if code is not None else ""), display
+            read += 1
+            system = normalize_system(raw_system)
+            yield system, normalize_code(system, code or ""), display or ""
+        if bad and not read:
+            unreadable("coding")
 
 
 def code_set(cc: Any) -> set[tuple[str, str]]:
     """{(system, normalized code)} of a CodeableConcept (or list of them)."""
     return {(system, code) for system, code, _ in codings(cc) if code}
+
+
+# A code label or note is read in its first characters only: the pathway's words sit at the
+# start, and hostile megabyte texts must not cost seconds of text reading (reports' own long
+# texts are read elsewhere, `report_text`).
+MAX_ELEMENT_TEXT = 4000
 
 
 def concept_text(cc: Any) -> str:
@@ -166,58 +211,29 @@ def concept_text(cc: Any) -> str:
     for item in as_list(cc):
         text = get(item, "text")
         if text:
-            parts.append(str(text))
+            if isinstance(text, str):
+                parts.append(text[:MAX_ELEMENT_TEXT])
+            else:
+                unreadable("CodeableConcept.text")
         for _, _, display in codings(item):
             if display:
-                parts.append(display)
+                parts.append(display[:MAX_ELEMENT_TEXT])
     return " ".join(parts).lower()
 
 
 def notes_text(resource: Any) -> str:
-    """Lower-cased text of `note[]` (Annotation.text)."""
-    return " ".join(str(get(n, "text") or "") for n in as_list(get(resource, "note"))).lower()
-
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-
-
-def parse_when(value: Any) -> datetime | None:
-    """FHIR date / dateTime / instant -> timezone-aware datetime.
-
-    Date-only and partial dates ("2020", "2020-03") become 00:00 UTC of their first day; a
-    dateTime without an offset (not valid FHIR, but seen) is taken as UTC. Unreadable -> None.
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=UTC)
-    text = str(value).strip()
-    match = _PARTIAL_DATE.match(text)
-    try:
-        if match:
-            year, month, day = match.groups()
-            return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def first_when(resource: Any, *keys: str) -> datetime | None:
-    """The first readable date of the given keys; a Period key yields its start (else end)."""
-    for key in keys:
-        value = get(resource, key)
-        if value is None:
+    """Lower-cased text of `note[]` (Annotation.text; a single Annotation is read as a list)."""
+    parts: list[str] = []
+    for note in as_list(get(resource, "note")):
+        if not isinstance(note, Mapping):
+            unreadable("note")
             continue
-        if isinstance(value, Mapping) or hasattr(value, "start"):
-            when = parse_when(get(value, "start")) or parse_when(get(value, "end"))
-        else:
-            when = parse_when(value)
-        if when is not None:
-            return when
-    return None
+        text = note.get("text")
+        if isinstance(text, str):
+            parts.append(text[:MAX_ELEMENT_TEXT])
+        elif text is not None:
+            unreadable("note.text")
+    return " ".join(parts).lower()
 
 
 def ref_of(resource: Any) -> str:

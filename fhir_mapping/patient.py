@@ -9,7 +9,7 @@ from typing import Any
 from cds_hooks.guideline.findings import Patient
 
 from .fhir_types import get, parse_when, ref_of
-from .fhir_validation import validate
+from .reading import skip_unreadable, unreadable
 
 _SEXES = frozenset({"male", "female", "other", "unknown"})
 
@@ -18,11 +18,14 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return resource.get("resourceType") == "Patient"
 
 
+def read(resource: Mapping[str, Any]) -> list[Patient]:
+    """The Patient; raises `UnreadableElement` when its birth date cannot be read."""
+    return [patient_from_model(resource)]
+
+
 def convert(resource: Mapping[str, Any]) -> list[Patient]:
-    model = validate(resource)
-    if model is None:
-        return []
-    return [patient_from_model(model)]
+    """`read`, with a Patient whose birth date cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)
 
 
 def patient_from_model(model: Any) -> Patient:
@@ -33,6 +36,8 @@ def patient_from_model(model: Any) -> Patient:
     else:
         when = parse_when(birth)
         birth_date = when.date() if when is not None else None
+        if birth is not None and when is None:
+            unreadable("birthDate")
     gender = str(get(model, "gender") or "unknown").lower()
     deceased_flag = get(model, "deceasedBoolean")
     deceased = deceased_flag is True or get(model, "deceasedDateTime") is not None

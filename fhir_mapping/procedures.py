@@ -27,8 +27,8 @@ from .fhir_types import (
     ref_of,
     typed_reference,
 )
-from .fhir_validation import validate
 from .laterality import side_from
+from .reading import skip_unreadable
 from .surgery import is_major_surgery, major_surgery
 from .terminology import procedures as vs
 
@@ -63,10 +63,8 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return False
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
-    model = validate(resource)
-    if model is None:
-        return []
+def read(resource: Mapping[str, Any]) -> list[Finding]:
+    model = resource  # raw JSON, read element by element (fhir_types)
     if resource.get("resourceType") == "Device":
         return _device(model)
     return _procedure(model)
@@ -131,3 +129,8 @@ def _device(model: Any) -> list[Finding]:
     display = text.strip()[:120]
     return [IliacStent(side=side_from((), None, text), placed=None,
                        source=Source(refs=(ref_of(model),), display=display))]
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

@@ -2,11 +2,16 @@
 
 Cost matters (a 10,000-resource record must cost little more than its JSON parse): each
 resource first passes its converter's cheap `relevant()` check on raw JSON, and only relevant
-resources are validated with fhir.resources and converted. Lab/vital readings superseded by a
-much newer reading of the same code are not validated at all (`SUPERSEDED_MARGIN`), and
-validation leaves out the elements no converter reads (`fhir_validation.UNREAD_ELEMENTS`). A
-DiagnosticReport is read together with the Observations its `result` references. A resource
-that fails anywhere is skipped and logged by type and id, never raised to the caller.
+resources are converted, reading the raw JSON element by element (no fhir.resources
+validation: it cost ~0.2 ms per resource and dropped a whole resource for one bad element of
+no use here; see `reading`). Lab/vital readings superseded by a much newer reading of the same
+code are not converted at all (`SUPERSEDED_MARGIN`). A DiagnosticReport is read together with
+the Observations its `result` references.
+
+A resource whose needed element cannot be read is skipped, logged by type and element only,
+and listed in `PatientRecord.unreadable` with what it would have been about (so the card it
+could change names it). Any other failure skips the resource too; nothing is raised to the
+caller. Only the hook's patient's resources count (`record_entries.owner`).
 
 A record's entries (Bundles opened, which patient a resource names) are in `record_entries`;
 the linking of a DiagnosticReport to its result Observations is in `report_results`.
@@ -24,7 +29,8 @@ from cds_hooks.guideline import findings as f
 
 from . import allergies, conditions, medications, observations, patient, procedures, reports
 from .fhir_types import first_when
-from .record_entries import Raw, _key, _medication_index, _names_other_patient, flatten
+from .reading import UnreadableElement, lenient
+from .record_entries import Owner, Raw, _key, _medication_index, flatten, owner
 from .report_results import _link_report_results
 
 logger = logging.getLogger(__name__)
@@ -74,7 +80,8 @@ def _superseded_measurements(resources: list[Raw]) -> set[int]:
     are always kept.
     """
     try:
-        return _superseded(resources, observations)
+        with lenient():  # an unreadable date only keeps the reading (it is then converted)
+            return _superseded(resources, observations)
     except Exception as exc:  # noqa: BLE001 - an optimisation must never lose the record
         logger.warning("superseded-reading check skipped (%s)", type(exc).__name__)
         return set()
@@ -103,18 +110,63 @@ def _superseded(resources: list[Raw], module: ModuleType) -> set[int]:
 def _convert(
     resource: Raw, medication_index: Mapping[str, Raw]
 ) -> list[Any]:
+    """Findings of one resource; raises `UnreadableElement` when a needed element is unreadable."""
     rtype = str(resource.get("resourceType") or "")
     if rtype in medications.MEDICATION_TYPES:
         if not (medications.may_be_current(resource) and medications.relevant(resource)):
             return []
-        return medications.medication_findings(resource, medication_index)
+        return medications.read_medication(resource, medication_index)
     module = _CONVERTERS.get(rtype)
     if module is None:
         return []
     relevant: Callable[[Raw], bool] = module.relevant
     if module not in _SELF_FILTERING and not relevant(resource):
         return []
-    return list(module.convert(resource))
+    return list(module.read(resource))
+
+
+def _kinds(found: Iterable[Any]) -> frozenset[str]:
+    kinds: set[str] = set()
+    for finding in found:
+        field = _FIELD_OF.get(type(finding))
+        if field is not None:
+            kinds.add(field)
+        concept = getattr(finding, "concept", None)
+        if isinstance(concept, f.Concept):
+            kinds.add(concept.value)
+    return frozenset(kinds)
+
+
+def _about(resource: Raw) -> frozenset[str]:
+    """What a resource whose unreadable element was its value is about: a lab or vital
+    reading is a measurement; another resource its converter finds relevant could be about
+    anything (`unknown`: every card names it); else nothing."""
+    if resource.get("resourceType") == "Observation" and observations.measurement_key(resource):
+        return frozenset({"measurements"})
+    rtype = str(resource.get("resourceType") or "")
+    module = medications if rtype in medications.MEDICATION_TYPES else _CONVERTERS.get(rtype)
+    if module is not None and module.relevant(resource):
+        return frozenset({"unknown"})
+    return frozenset()
+
+
+def _unreadable(
+    resource: Raw, element: str, medication_index: Mapping[str, Raw]
+) -> f.UnreadableResource | None:
+    """The skipped resource as the record reports it, or None when even read leniently it
+    says nothing the pathway uses (then no card could change because of it)."""
+    # Type and element only: ids and values may identify the patient.
+    logger.warning("skipping FHIR %s: element %s could not be read",
+                   resource.get("resourceType"), element)
+    try:
+        with lenient():
+            kinds = _kinds(_convert(resource, medication_index)) or _about(resource)
+    except Exception:  # noqa: BLE001 - the report is best effort; the resource is skipped anyway
+        return None
+    ref = _key(resource)
+    if not kinds or ref is None:
+        return None
+    return f.UnreadableResource(ref=ref, kinds=kinds)
 
 
 def map_record(
@@ -126,20 +178,21 @@ def map_record(
 ) -> f.PatientRecord:
     """Map raw FHIR R4 JSON resources (or Bundles of them) to one PatientRecord.
 
-    With `patient_id`, resources whose subject/patient names another patient are ignored
-    (those naming no patient are kept), as is any other Patient resource.
+    With `patient_id`, only that patient's resources count (`record_entries.owner`), and no
+    other Patient resource.
     """
     entries = _link_report_results(list(flatten(resources)))
     aliases = {
-        e.full_url: str(e.resource.get("id"))
+        e.full_url: f"{e.resource.get('resourceType')}/{e.resource.get('id')}"
         for e in entries
-        if e.full_url and e.resource.get("resourceType") == "Patient" and e.resource.get("id")
+        if e.full_url and isinstance(e.resource.get("resourceType"), str)
     }
     medication_index = _medication_index(entries)
     fields: dict[str, list[Any]] = {name: [] for name in set(_FIELD_OF.values())}
     the_patient: f.Patient | None = None
     seen: set[str] = set()
     kept: list[Raw] = []
+    unreadable: list[f.UnreadableResource] = []
     for entry in entries:
         resource = entry.resource
         key = _key(resource)
@@ -150,25 +203,31 @@ def map_record(
         rtype = resource.get("resourceType")
         if rtype == "Patient":
             if the_patient is None and (patient_id is None or resource.get("id") == patient_id):
-                the_patient = _patient(resource)
+                the_patient = _patient(resource, unreadable)
             continue
-        if patient_id is not None and _names_other_patient(resource, patient_id, aliases):
-            continue
+        if patient_id is not None:
+            whose = owner(resource, patient_id, aliases, entry.nested)
+            if whose is Owner.OTHER:
+                continue
+            if whose is Owner.UNREADABLE:
+                # Whose it is is unknown: it counts for no one (and is named on no card).
+                logger.warning("skipping FHIR %s: element subject could not be read", rtype)
+                continue
         kept.append(resource)
     superseded = _superseded_measurements(kept)
     for position, resource in enumerate(kept):
         if position in superseded:
             continue
-        rtype = resource.get("resourceType")
         try:
             found = _convert(resource, medication_index)
+        except UnreadableElement as exc:
+            skipped = _unreadable(resource, exc.element, medication_index)
+            if skipped is not None:
+                unreadable.append(skipped)
+            continue
         except Exception as exc:  # noqa: BLE001 - one bad resource must not fail the record
-            logger.warning(
-                "skipping FHIR resource %s/%s that failed to map (%s)",
-                rtype,
-                resource.get("id"),
-                type(exc).__name__,
-            )
+            logger.warning("skipping FHIR %s that failed to map (%s)",
+                           resource.get("resourceType"), type(exc).__name__)
             continue
         for finding in found:
             name = _FIELD_OF.get(type(finding))
@@ -178,15 +237,25 @@ def map_record(
         patient=the_patient or f.Patient(ref=f"Patient/{patient_id}" if patient_id else ""),
         medications_retrieved=medications_retrieved,
         encounter=f"Encounter/{encounter_id}" if encounter_id else None,
+        unreadable=tuple(unreadable),
         **{name: tuple(values) for name, values in fields.items()},
     )
 
 
-def _patient(resource: Raw) -> f.Patient | None:
+def _patient(resource: Raw, unreadable: list[f.UnreadableResource]) -> f.Patient | None:
+    """The hook's Patient. One whose birth date cannot be read is still read (sex, deceased)
+    with the age unknown, and named as unreadable: skipping it would lose `deceased` too."""
     try:
-        converted = patient.convert(resource)
+        try:
+            converted = patient.read(resource)
+        except UnreadableElement as exc:
+            logger.warning("reading FHIR Patient without element %s: it could not be read",
+                           exc.element)
+            with lenient():
+                converted = patient.read(resource)
+            unreadable.append(f.UnreadableResource(ref=_key(resource) or "Patient",
+                                                   kinds=frozenset({"patient"})))
     except Exception as exc:  # noqa: BLE001 - a bad Patient must not fail the record
-        logger.warning("skipping Patient/%s that failed to map (%s)", resource.get("id"),
-                       type(exc).__name__)
+        logger.warning("skipping a Patient that failed to map (%s)", type(exc).__name__)
         return None
     return converted[0] if converted else None

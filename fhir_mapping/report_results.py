@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import reports
+from .fhir_types import as_list
+from .reading import lenient
 from .record_entries import Raw, _Entry, _key
 
 _REPORT_WHEN_KEYS = ("effectiveDateTime", "effectivePeriod", "issued")
@@ -43,7 +45,8 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
         if report.get("resourceType") != "DiagnosticReport" or not isinstance(results, list):
             continue
         # Lab panels (most reports) only lend their date; only imaging reports read the text.
-        wants_text = reports.relevant(report)
+        with lenient():  # an unreadable code is the report converter's to report
+            wants_text = reports.relevant(report)
         texts: list[str] = []
         when = {k: report[k] for k in _REPORT_WHEN_KEYS if k in report}
         for ref in results:
@@ -58,12 +61,13 @@ def _link_report_results(entries: list[_Entry]) -> list[_Entry]:
             if line:
                 texts.append(line)
             if when and not any(k in observation for k in _OBSERVATION_WHEN_KEYS):
-                linked[index] = _Entry({**observation, **when}, linked[index].full_url)
+                linked[index] = _Entry({**observation, **when}, linked[index].full_url,
+                                       linked[index].nested)
         if texts:
             conclusion = report.get("conclusion")
             parts = [conclusion] if isinstance(conclusion, str) and conclusion else []
             linked[position] = _Entry({**report, "conclusion": ".\n".join([*parts, *texts])},
-                                      entry.full_url)
+                                      entry.full_url, entry.nested)
     return linked
 
 
@@ -81,7 +85,7 @@ def _result_line(observation: Raw) -> str:
     code = observation.get("code")
     if not isinstance(code, Mapping):
         return ""
-    coding = [c for c in code.get("coding") or () if isinstance(c, Mapping)]
+    coding = [c for c in as_list(code.get("coding")) if isinstance(c, Mapping)]
     if any(c.get("system") == _LOCAL_SYSTEM for c in coding):
         return ""
     name = code.get("text") or next((c.get("display") for c in coding if c.get("display")), "")
@@ -93,7 +97,7 @@ def _result_line(observation: Raw) -> str:
         value = f"{quantity.get('comparator') or ''}{quantity['value']} {unit}".strip()
     if not value and isinstance(concept, Mapping):
         value = concept.get("text") or next(
-            (c.get("display") for c in concept.get("coding") or ()
+            (c.get("display") for c in as_list(concept.get("coding"))
              if isinstance(c, Mapping) and c.get("display")), "")
     if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
         return ""

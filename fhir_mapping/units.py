@@ -7,11 +7,12 @@ A missing unit means the finding's own unit (EHRs often omit it for the customar
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .fhir_types import get
+from .reading import unreadable
 
 # Molar mass based factors: creatinine 88.4 umol/L per mg/dL, bilirubin 17.1 umol/L per mg/dL.
 _CREATININE_UMOL_PER_MG_DL = 88.4
@@ -37,18 +38,31 @@ def unit_key(unit: str | None) -> str:
 
 
 def quantity(resource_value: Any) -> tuple[float, str] | None:
-    """(value, unit) of a Quantity (raw or model); the UCUM `code` wins over `unit` text."""
+    """(value, unit) of a Quantity; the UCUM `code` wins over `unit` text. A Quantity that is
+    not an object, or whose value is not a number, is unreadable (a numeric string, which
+    fhir.resources also accepted, is read)."""
     if resource_value is None:
         return None
-    value = get(resource_value, "value")
+    if not isinstance(resource_value, Mapping):
+        unreadable("Quantity")
+        return None
+    value = resource_value.get("value")
     if value is None:
         return None
     try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError
         number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
     except (TypeError, ValueError):
+        unreadable("Quantity.value")
         return None
-    unit = get(resource_value, "code") or get(resource_value, "unit") or ""
-    return number, str(unit)
+    unit = resource_value.get("code") or resource_value.get("unit") or ""
+    if not isinstance(unit, str):
+        unreadable("Quantity.unit")
+        return None
+    return number, unit
 
 
 # One number with an optional comparator and unit: "62%", "3.1 g/dL", ">60", "35,000 /uL".

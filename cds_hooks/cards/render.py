@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks.cards.references import source_info
+from cds_hooks.cards.unreadable import refs_for, unreadable_section
+from cds_hooks.guideline.findings import UnreadableResource
 from cds_hooks.guideline.recommendation import (
     Code,
     Evidence,
@@ -101,15 +103,28 @@ def render_cards(
     patient_ref: str,
     user_id: object = None,
     encounter_id: object = None,
+    unreadable: Iterable[UnreadableResource] = (),
 ) -> list[dict]:
-    """One card per recommendation, sorted critical -> warning -> info (stable within a rank)."""
+    """One card per recommendation, sorted critical -> warning -> info (stable within a rank).
+
+    `unreadable` are the record's skipped resources: each card names those that could change
+    it (`unreadable.refs_for`)."""
     ordered = sorted(recommendations, key=lambda rec: Indicator(rec.indicator).rank)
     ctx = OrderContext.from_hook(patient_ref, user_id, encounter_id)
-    return [render_card(rec, patient_ref=patient_ref, context=ctx) for rec in ordered]
+    skipped = tuple(unreadable)
+    return [
+        render_card(rec, patient_ref=patient_ref, context=ctx,
+                    unreadable=refs_for(rec.id, skipped))
+        for rec in ordered
+    ]
 
 
 def render_card(
-    rec: Recommendation, *, patient_ref: str, context: OrderContext | None = None
+    rec: Recommendation,
+    *,
+    patient_ref: str,
+    context: OrderContext | None = None,
+    unreadable: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     ctx = context or OrderContext(patient_ref)
     card: dict[str, Any] = {
@@ -118,7 +133,7 @@ def render_card(
         "indicator": Indicator(rec.indicator).value,
         "source": _source(rec),
     }
-    detail = render_detail(rec)
+    detail = render_detail(rec, unreadable)
     if detail:
         card["detail"] = detail
     links = _links(rec.sources)
@@ -140,8 +155,9 @@ def topic_display(rec_id: str) -> str:
     return TOPIC_DISPLAY.get(rec_id) or rec_id.replace("-", " ").capitalize()
 
 
-def render_detail(rec: Recommendation) -> str:
-    """Markdown: guidance, findings used (with references and dates), gaps, figure, sources."""
+def render_detail(rec: Recommendation, unreadable: tuple[str, ...] = ()) -> str:
+    """Markdown: guidance, findings used (with references and dates), gaps, resources that
+    could not be read, figure, sources."""
     parts: list[str] = []
     if rec.detail.strip():
         parts.append(rec.detail.strip())
@@ -154,6 +170,8 @@ def render_detail(rec: Recommendation) -> str:
     missing = [m for m in dict.fromkeys(rec.missing) if m.strip() not in shown]
     if missing:
         parts.append("**Not on record / not assessed**\n\n" + "\n".join(f"- {m}" for m in missing))
+    if unreadable:
+        parts.append(unreadable_section(unreadable))
     if rec.quote.strip():
         parts.append(f"> {rec.quote.strip()}")
     if rec.sources:

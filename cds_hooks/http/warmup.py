@@ -1,10 +1,10 @@
 """Warm-up at start: one tiny call of each hook through the whole path, before any EHR calls.
 
 The first real call would otherwise pay for what Python does lazily: importing the
-fhir.resources model of each resource type, building value-set tables and regular expressions,
-the first pydantic validation of each model. Measured: about 10x a second call before this. It
-runs once per process (in the gunicorn master with `preload_app`, so every forked worker starts
-warm). It writes nothing: no served-card row, no metric, no log line per call.
+fhir.resources models a draft order's R4 check uses, building value-set tables and regular
+expressions, the first pydantic validation of each request model. Measured: about 10x a second
+call before this. It runs once per process (in the gunicorn master with `preload_app`, so every
+forked worker starts warm). It writes nothing: no served-card row, no metric, no log line per call.
 """
 
 from __future__ import annotations

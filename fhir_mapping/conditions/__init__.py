@@ -27,7 +27,7 @@ from cds_hooks.guideline.findings import (
 )
 
 from ..fhir_types import ICD10CM, SNOMED, codings, concept_text, condition_evidence_refs
-from ..fhir_validation import validate
+from ..reading import skip_unreadable
 from ..terminology import ValueSet
 from ..terminology import conditions as vs
 from ..terminology import contraindications as contraindication_sets
@@ -94,12 +94,10 @@ def relevant(resource: Mapping[str, Any]) -> bool:
     return _TEXT_KEYWORDS.search(text) is not None
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
-    """Findings of one raw Condition; [] when invalid, refuted or irrelevant."""
-    model = validate(resource)
-    if model is None:
-        return []
-    found = convert_model(model)
+def read(resource: Mapping[str, Any]) -> list[Finding]:
+    """Findings of one raw Condition; [] when refuted or irrelevant (raises
+    `UnreadableElement` when an element the pathway reads cannot be read)."""
+    found = convert_model(resource)  # raw JSON, read element by element (fhir_types)
     refs = condition_evidence_refs(resource)
     if not refs:
         return found
@@ -117,3 +115,8 @@ def convert_model(model: Any) -> list[Finding]:
     findings.extend(_masses(facts))
     findings.extend(_stents(facts))
     return findings
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

@@ -69,6 +69,11 @@ def _facts(model: Any) -> _Facts:
     body_sites = as_list(get(model, "bodySite"))
     code_text = concept_text(code)
     display = (get(code, "text") or next((d for _, _, d in codings(code) if d), "")) or ""
+    # A stated onset decides a DVT's acuity: onsetString counts when it is a date (free text
+    # such as "childhood" is no date, not an unreadable one).
+    onset = first_when(model, "onsetDateTime", "onsetPeriod") or first_when(
+        model, "onsetString", required=False
+    )
     return _Facts(
         codes=frozenset(code_set(code)),
         code_text=code_text,
@@ -77,9 +82,9 @@ def _facts(model: Any) -> _Facts:
         note=notes_text(model),
         body_sites=body_sites,
         status=condition_status(model),
-        # A stated onset decides a DVT's acuity: onsetString counts when it is a date.
-        onset=first_when(model, "onsetDateTime", "onsetPeriod", "onsetString"),
-        recorded=first_when(model, "recordedDate"),
+        onset=onset,
+        # recordedDate is the date the pathway counts from only without an onset.
+        recorded=first_when(model, "recordedDate", required=onset is None),
         encounter=typed_reference(get(model, "encounter"), "Encounter"),
         source=Source(refs=(ref_of(model),), display=str(display)),
         own_text=str(get(code, "text") or ""),

@@ -20,6 +20,7 @@ from cds_hooks.guideline.findings import DraftOrder, OrderKind
 
 from .. import text as clinical_text
 from ..fhir_types import code_set, concept_text
+from ..reading import lenient
 from ..terminology import orders as vs
 from .bundle import Index, _index, _ref
 from .device_orders import _device_order
@@ -48,6 +49,14 @@ def map_draft_orders(
     Raises UnsupportedDraftOrders for a non-Bundle, a DSTU2/STU3 resource type, or a relevant
     order that fhir.resources R4 rejects.
     """
+    # A draft is read as far as it can be: an unreadable element of it reads as absent.
+    with lenient():
+        return _map_draft_orders(bundle, record)
+
+
+def _map_draft_orders(
+    bundle: Mapping[str, Any], record: Iterable[Mapping[str, Any]]
+) -> list[DraftOrder]:
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise UnsupportedDraftOrders("draftOrders must be a FHIR R4 Bundle")
     entries = bundle.get("entry", [])

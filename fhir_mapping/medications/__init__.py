@@ -18,7 +18,7 @@ from typing import Any
 from cds_hooks.guideline.findings import Medication, Source
 
 from ..fhir_types import RXNORM, codings, concept_text, get, parse_when, ref_of
-from ..fhir_validation import validate
+from ..reading import UnreadableElement
 from ..terminology.medications import BY_RXNORM, NAME_PATTERN
 from .dosage import _dose
 from .drugs import Resolver, _display, _drugs, _product_text
@@ -62,17 +62,25 @@ def convert(resource: Mapping[str, Any]) -> list[Medication]:
 def medication_findings(
     resource: Mapping[str, Any], medications: Resolver | None = None
 ) -> list[Medication]:
+    """`read_medication`, with a record whose needed element cannot be read skipped ([])."""
+    try:
+        return read_medication(resource, medications)
+    except UnreadableElement:
+        return []
+
+
+def read_medication(
+    resource: Mapping[str, Any], medications: Resolver | None = None
+) -> list[Medication]:
     """Medication findings of one raw medication record.
 
     `medications` maps "Medication/id", "urn:uuid:..." and "#contained" references to raw
     Medication resources; the record's own contained resources are always searched too.
-    Invalid records yield [] (logged by type and id only).
+    Raises `UnreadableElement` when an element the pathway reads cannot be read.
     """
     if resource.get("resourceType") not in MEDICATION_TYPES:
         return []
-    model = validate(resource)
-    if model is None:
-        return []
+    model = resource  # raw JSON, read element by element (fhir_types)
     kind = _KIND[str(resource.get("resourceType"))]
     status = str(get(model, "status") or "").lower()
     if status in _VOID_STATUS:

@@ -28,13 +28,14 @@ from ..fhir_types import (
     LOCAL_OBSERVATION,
     LOINC,
     SNOMED,
+    as_list,
     code_set,
     concept_text,
     get,
     normalize_icd10,
     normalize_system,
 )
-from ..fhir_validation import validate
+from ..reading import lenient, skip_unreadable
 from ..reports.study_kind import not_a_leg_or_pelvic_study
 from ..terminology import conditions as condition_vs
 from ..terminology import imaging as imaging_vs
@@ -67,8 +68,8 @@ _RELEVANT_TEXT = re.compile(
 def relevant(resource: Mapping[str, Any]) -> bool:
     """Cheap check on raw JSON: an Observation whose code (or value text) is one we map.
 
-    Runs on every Observation of a record, so it walks the raw codings directly instead of
-    building normalized views.
+    Runs on every Observation of a record, so it walks the raw codings once, with exact
+    `dict` checks, and remembers which texts matched (a record repeats the same displays).
     """
     if resource.get("resourceType") != "Observation":
         return False
@@ -76,34 +77,49 @@ def relevant(resource: Mapping[str, Any]) -> bool:
         return False
     code = resource.get("code")
     texts: list[str] = []
-    if isinstance(code, Mapping):
-        for coding in code.get("coding") or ():
-            if not isinstance(coding, Mapping):
+    if type(code) is dict or isinstance(code, Mapping):
+        for coding in as_list(code.get("coding")):
+            if type(coding) is not dict and not isinstance(coding, Mapping):
                 continue
             system = normalize_system(coding.get("system"))
             allowed = _RELEVANT_CODES.get(system)
             value = coding.get("code")
-            if allowed is not None and isinstance(value, str):
+            if allowed is not None and type(value) is str:
                 if system == ICD10CM:
                     value = normalize_icd10(value)
                 if value in allowed:
                     return True
             display = coding.get("display")
-            if isinstance(display, str):
+            if type(display) is str:
                 texts.append(display)
-        if isinstance(code.get("text"), str):
-            texts.append(code["text"])
+        text = code.get("text")
+        if type(text) is str:
+            texts.append(text)
     value_concept = resource.get("valueCodeableConcept")
     if isinstance(value_concept, Mapping):
-        texts.append(concept_text(value_concept))
+        with lenient():
+            texts.append(concept_text(value_concept))
     value_string = resource.get("valueString")
     if isinstance(value_string, str):
         texts.append(value_string)
     # Phlegmasia is often charted only in an exam's note (catalog: "an Observation's [...] note").
-    for note in resource.get("note") or ():
+    for note in as_list(resource.get("note")):
         if isinstance(note, Mapping) and isinstance(note.get("text"), str):
             texts.append(note["text"])
-    return any(_RELEVANT_TEXT.search(t.lower()) for t in texts)
+    return any(_relevant_text(t) for t in texts)
+
+
+_TEXT_HITS: dict[str, bool] = {}
+_MAX_TEXT_HITS = 8192  # bounded: hostile input must not grow it
+
+
+def _relevant_text(text: str) -> bool:
+    hit = _TEXT_HITS.get(text)
+    if hit is None:
+        hit = _RELEVANT_TEXT.search(text.lower()) is not None
+        if len(_TEXT_HITS) < _MAX_TEXT_HITS and len(text) < 200:
+            _TEXT_HITS[text] = hit
+    return hit
 
 
 _MEASUREMENT_LOINC = frozenset(vs.LAB_LOINC) | vs.BP_PANELS
@@ -125,7 +141,7 @@ def measurement_key(resource: Mapping[str, Any]) -> tuple[str, ...] | None:
     if not isinstance(code, Mapping):
         return None
     found: list[str] = []
-    for coding in code.get("coding") or ():
+    for coding in as_list(code.get("coding")):
         if not isinstance(coding, Mapping):
             return None
         system = normalize_system(coding.get("system"))
@@ -139,13 +155,11 @@ def measurement_key(resource: Mapping[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(found)) if found else None
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
+def read(resource: Mapping[str, Any]) -> list[Finding]:
     """Findings of one raw Observation; an invalid or unusable one yields nothing."""
     if not relevant(resource):
         return []
-    model = validate(resource)
-    if model is None:
-        return []
+    model = resource  # raw JSON, read element by element (fhir_types)
     return convert_model(model)
 
 
@@ -188,3 +202,8 @@ def convert_model(model: Any) -> list[Finding]:
             )
         )
     return found
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

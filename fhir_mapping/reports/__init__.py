@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..fhir_types import DICOM, as_list, codings, concept_text
-from ..fhir_validation import validate
+from ..reading import skip_unreadable
 from ..terminology import imaging as vs
 from .diagnostic_report import _report_text, convert_report
 from .imaging_study import _imaging_study
@@ -69,13 +69,11 @@ def _raw_has_ivus(resource: Mapping[str, Any]) -> bool:
     )
 
 
-def convert(resource: Mapping[str, Any]) -> list[Finding]:
+def read(resource: Mapping[str, Any]) -> list[Finding]:
     """Findings of one raw DiagnosticReport / ImagingStudy; invalid or unusable -> nothing."""
     if not relevant(resource):
         return []
-    model = validate(resource)
-    if model is None:
-        return []
+    model = resource  # raw JSON, read element by element (fhir_types)
     if resource.get("resourceType") == "ImagingStudy":
         return _imaging_study(model)
     found = convert_report(model)
@@ -90,3 +88,8 @@ __all__ = [
     "modality_from_text",
     "relevant",
 ]
+
+
+def convert(resource: Mapping[str, Any]) -> list[Finding]:
+    """`read`, with a resource whose needed element cannot be read skipped ([])."""
+    return skip_unreadable(read, resource)

@@ -34,7 +34,7 @@ _SITE = re.compile(
 
 def is_pathology(resource: Mapping[str, Any]) -> bool:
     """Cheap check on raw JSON: a usable pathology/biopsy/cytology report, by its LOINC code or
-    the text of its code (its category is not read: see `fhir_validation.UNREAD_ELEMENTS`)."""
+    the text of its code (its category is not read, so a malformed one never matters)."""
     if resource.get("resourceType") != "DiagnosticReport":
         return False
     if resource.get("status") not in _USABLE_STATUS:

@@ -212,3 +212,65 @@ def test_exception_text_is_not_logged() -> None:
 def test_bad_log_level_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="CDS_LOG_LEVEL"):
         create_app({"LOG_LEVEL": "chatty", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+HOSTILE_ID = "mrn-4471-secret-id"
+
+
+def test_mapping_warnings_are_json_without_ids_or_content(
+    app: Flask, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Real mapping (no stand-in): resources the mapper skips or repairs, with ids and text an
+    attacker or an EHR could fill with patient data. Every stderr line is one JSON object and
+    none carries an id, a reference or clinical text."""
+    caplog.set_level(logging.DEBUG)
+    subject = {"reference": f"Patient/{PATIENT_ID}"}
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    bad: list[dict[str, Any]] = [
+        {"resourceType": "Condition", "id": f"{HOSTILE_ID}-1", "subject": subject,
+         "code": {"coding": [{"system": icd, "code": "I82.412"}], "text": CLINICAL_TEXT},
+         "onsetDateTime": f"{CLINICAL_TEXT} 2026-13-45"},
+        {"resourceType": "Condition", "id": f"{HOSTILE_ID}-2", "subject": f"Patient/{PATIENT_ID}",
+         "code": {"coding": [{"system": icd, "code": "I82.412"}]}},
+        {"resourceType": "Condition", "id": f"{HOSTILE_ID}-3", "subject": subject,
+         "code": {"coding": [{"system": {"uri": icd}, "code": "I87.1"}], "text": CLINICAL_TEXT}},
+        {"resourceType": "Observation", "id": f"{HOSTILE_ID}-4", "status": "final",
+         "subject": subject, "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]},
+         "valueQuantity": {"value": CLINICAL_TEXT, "unit": "10*9/L"}},
+        {"resourceType": "MedicationRequest", "id": f"{HOSTILE_ID}-5", "status": "active",
+         "intent": "order", "subject": subject, "authoredOn": CLINICAL_TEXT,
+         "medicationCodeableConcept": {"text": "apixaban"}},
+    ]
+    body = hook_request(str(uuid.uuid4()), "")
+    del body["fhirServer"], body["fhirAuthorization"]
+    body["prefetch"]["patient"]["birthDate"] = f"{PATIENT_ID}"
+    body["prefetch"]["conditions"]["entry"].extend({"resource": r} for r in bad)
+    response = app.test_client().post(f"/cds-services/{SERVICE}", json=body)
+    assert response.status_code == 200
+
+    stderr = capsys.readouterr().err
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    parsed = [json.loads(line) for line in lines]  # every line is JSON
+    mapping = [p for p in parsed if p["logger"].startswith("fhir_mapping")]
+    assert any("could not be read" in p["message"] for p in mapping), parsed
+    for secret in (*SECRETS, HOSTILE_ID, "Patient/"):
+        assert secret not in stderr
+        assert secret not in caplog.text
+
+
+def test_gunicorn_loggers_write_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from gunicorn.config import Config
+
+    gunicorn_logger = observability.GunicornJsonLogger(Config())
+    try:
+        gunicorn_logger.info("Booting worker with pid: %s", 42)
+        gunicorn_logger.error("Worker timeout")
+    finally:
+        for log in (gunicorn_logger.error_log, gunicorn_logger.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        ("gunicorn.error", "Booting worker with pid: 42"),
+        ("gunicorn.error", "Worker timeout"),
+    ]

@@ -33,15 +33,8 @@ SANDBOX_JKU = "https://sandbox.cds-hooks.org/.well-known/jwks.json"
 # newly drafted anticoagulant gives the order hooks' version of it.
 SCENARIO = "pv-stent-on-apixaban"
 ORDER_CARD = "post-stent-antithrombotic-review"
-# With a "Treating" condition the sandbox drafts MedicationRequest.reasonCode as a single object
-# instead of R4's list; until the mapper tolerates that (issue 13) the draft is dropped and no
-# order card appears. Strict: the day it passes, this marker must go.
-REASON_CODE_OBJECT = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # no card; a broken page or selector still fails the test
-    reason="issue 13: the sandbox sends reasonCode as an object (not an R4 list) and the mapper "
-    "drops the draft order",
-)
+# With a "Treating" condition the sandbox drafts MedicationRequest.reasonCode (and category) as
+# a single object instead of R4's list: the order card must still appear (issue 13).
 
 
 @dataclass
@@ -159,7 +152,6 @@ def test_sandbox_rx_view_renders_the_order_card(sandbox: Sandbox, page: Any) -> 
     _shows_card(page, answer["cards"][0])
 
 
-@REASON_CODE_OBJECT
 def test_sandbox_rx_view_with_a_treating_condition_renders_the_order_card(
     sandbox: Sandbox, page: Any
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.guideline.findings import Concept, PatientRecord, Side
-from fhir_mapping import conditions, fhir_types, fhir_validation, map_record, observations, reports
+from fhir_mapping import conditions, fhir_types, map_record, observations, reports
 from tests.shared_paths import FHIR_SAMPLES
 
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -112,18 +112,21 @@ def test_all_malformed_resources_together() -> None:
     assert_good_dvt_only(mapped(*copy.deepcopy(BAD_RESOURCES)))
 
 
-def test_invalid_resource_is_logged_by_type_and_id_without_content(
+def test_invalid_resource_is_logged_by_type_and_element_without_id_or_content(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # v2.3 logs: no resource id (it may be an MRN) and no content; the card names the resource.
     secret = "Jane Doe SSN 123-45-6789"
     bad = {"resourceType": "Condition", "id": "c-bad", "subject": SUBJECT,
            "code": {"coding": [{"system": ICD, "code": "I82.422"}], "text": secret},
            "onsetDateTime": "not a date", "note": [{"text": secret}]}
     with caplog.at_level(logging.WARNING):
-        mapped(bad)
+        record = mapped(bad)
     messages = " ".join(r.getMessage() for r in caplog.records)
-    assert "Condition/c-bad" in messages
+    assert "Condition" in messages and "onsetDateTime" in messages
+    assert "c-bad" not in messages
     assert secret not in messages and "123-45" not in messages
+    assert [u.ref for u in record.unreadable] == ["Condition/c-bad"]
 
 
 def test_huge_text_and_deep_extensions_do_not_crash() -> None:
@@ -183,46 +186,46 @@ def _sample_records() -> list[tuple[str, list[dict[str, Any]], str | None]]:
     return records
 
 
-def test_unread_elements_skip_changes_no_finding(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Leaving unread elements out of validation maps every sample and fixture the same,
-    apart from resources that were invalid only because of an unread element."""
+def _normalized(resource: Any) -> Any:
+    """The resource as fhir.resources R4B reads it (validated, dumped back to JSON), or None
+    when it is not valid R4."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    try:
+        model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    except (ValidationError, KeyError, ValueError, TypeError):
+        return None
+    return json.loads(model.model_dump_json(by_alias=True, exclude_none=True))
+
+
+def test_raw_reading_maps_valid_r4_as_fhir_resources_reads_it() -> None:
+    """Reading the raw JSON (the request path) finds what reading the same resources through
+    fhir.resources validation finds, for every valid resource of every sample and fixture."""
     records = _sample_records()
     assert len(records) > 20
-    with_skip = [map_record(resources, patient_id=pid) for _, resources, pid in records]
-    monkeypatch.setattr(fhir_validation, "UNREAD_ELEMENTS", {})
-    without_skip = [map_record(resources, patient_id=pid) for _, resources, pid in records]
-    for (name, _, _), fast, full in zip(records, with_skip, without_skip, strict=True):
-        assert fast == full, name
-
-
-def test_unread_elements_are_never_read_by_a_converter() -> None:
-    """Every element left out of validation is absent from the converters' source."""
-    package = Path(fhir_types.__file__).parent
-    source = "\n".join(
-        # draft_orders reads raw JSON and validates whole resources (`complete=True`)
-        p.read_text() for p in package.rglob("*.py")
-        if p.name not in ("fhir_types.py", "fhir_validation.py") and "draft_orders" not in p.parts
-    )
-    for rtype, unread in fhir_validation.UNREAD_ELEMENTS.items():
-        for element in unread:
-            if element in ("text", "result", "device", "encounter", "note"):
-                continue  # checked below: names shared with read elements of other types
-            if element == "category":
-                continue  # read from Procedures only: checked below
-            assert f'"{element}"' not in source, (rtype, element)
+    compared = 0
+    for name, resources, pid in records:
+        flat = [e["resource"] for r in resources for e in r.get("entry", [])] or resources
+        valid = [r for r in flat if isinstance(r, dict) and _normalized(r) is not None]
+        if not valid:
+            continue
+        normalized = [_normalized(r) for r in valid]
+        assert map_record(valid, patient_id=pid) == map_record(normalized, patient_id=pid), name
+        compared += 1
+    assert compared > 20
 
 
 def test_category_is_read_from_procedures_only() -> None:
-    """Procedure.category (surgical procedure, catalog v2.2) is validated; the category of the
-    types that leave it out is never read."""
+    """Procedure.category (surgical procedure, catalog v2.2) is read; the category of every
+    other type is never read, so a malformed one (the sandbox's object) never matters."""
     package = Path(fhir_types.__file__).parent
     readers = sorted(
         p.name for p in package.rglob("*.py")
-        if p.name not in ("fhir_types.py", "fhir_validation.py")
+        if p.name != "fhir_types.py"
         and "draft_orders" not in p.parts and '"category"' in p.read_text()
     )
     assert readers == ["surgery.py"]
-    assert "category" not in fhir_validation.UNREAD_ELEMENTS.get("Procedure", frozenset())
 
 
 def test_resource_invalid_only_in_an_unread_element_still_maps() -> None:
@@ -234,13 +237,21 @@ def test_resource_invalid_only_in_an_unread_element_still_maps() -> None:
     assert [m.value for m in record.measurements] == [80.0]
 
 
-def test_complete_validation_keeps_every_element() -> None:
+def test_draft_orders_reject_only_elements_r4_does_not_define() -> None:
+    from fhir_mapping.draft_orders.r4_shape import _foreign_shape
+
     stu3_requester = {"resourceType": "MedicationRequest", "id": "m", "status": "draft",
                       "intent": "order", "subject": SUBJECT,
                       "medicationCodeableConcept": {"text": "heparin"},
                       "requester": {"agent": {"reference": "Practitioner/1"}}}
-    assert fhir_validation.validate(stu3_requester) is not None  # requester is not read
-    assert fhir_validation.validate(stu3_requester, complete=True) is None
+    assert _foreign_shape(stu3_requester)
+    # The CDS Hooks Sandbox's Rx View: reasonCode and category as single objects is still R4.
+    sandbox = {"resourceType": "MedicationRequest", "id": "request-123", "status": "draft",
+               "intent": "order", "subject": SUBJECT,
+               "medicationCodeableConcept": {"text": "heparin"},
+               "category": {"coding": [{"code": "community"}]},
+               "reasonCode": {"coding": [{"system": ICD, "code": "I82.412"}]}}
+    assert not _foreign_shape(sandbox)
 
 
 def test_validation_still_rejects_a_bad_read_element() -> None:

@@ -131,8 +131,10 @@ def test_bad_input_is_skipped_and_logged_without_content(caplog: pytest.LogCaptu
         record = map_record([bad, "not a resource", {"no": "type"},  # type: ignore[list-item]
                              {"resourceType": "Unknown"}, condition("ok", "I82.412")])
     assert [d.source.refs for d in record.diagnoses] == [("Condition/ok",)]
-    assert "Condition/bad" in caplog.text
-    assert "Jane Doe" not in caplog.text
+    # v2.3 logs: the type and element, never the resource id or the value.
+    assert "Condition" in caplog.text and "onsetDateTime" in caplog.text
+    assert "bad" not in caplog.text.replace("record.py", "") and "Jane Doe" not in caplog.text
+    assert [u.ref for u in record.unreadable] == ["Condition/bad"]
 
 
 def test_empty_input() -> None:

@@ -150,8 +150,9 @@ def test_effective_period_start() -> None:
 def test_invalid_report_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
     resource = report(DUPLEX_LEFT, "No DVT PRIVATE", effectiveDateTime="yesterday")
     assert reports.convert(resource) == []
-    assert "DiagnosticReport/r1" in caplog.text
-    assert "PRIVATE" not in caplog.text
+    # v2.3 logs: the type and element, never the resource id or the value.
+    assert "DiagnosticReport" in caplog.text and "effectiveDateTime" in caplog.text
+    assert "r1" not in caplog.text and "PRIVATE" not in caplog.text
 
 
 # ---------------------------------------------------------------- result

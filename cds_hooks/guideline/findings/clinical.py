@@ -1,18 +1,4 @@
-"""Clinical findings: the only input the guideline core understands.
-
-`fhir_mapping` turns FHIR R4 resources into these plain, frozen dataclasses; the guideline
-rules read them. Nothing here knows about FHIR types, HTTP or the clock.
-
-Conventions every producer and consumer relies on:
-- Every datetime is timezone-aware. A FHIR date without a time becomes 00:00 UTC of that day;
-  a datetime keeps the offset it came with, so `.date()` is the calendar day the EHR meant.
-- Status rules of the input profile that need no clock are applied by the mapper (refuted and
-  entered-in-error resources never become findings; resolved conditions arrive with
-  `active=False`). Time windows (30 days, 24 h, 12 months...) are applied by the guideline
-  against its `as_of`, so the mapper only reports dates.
-- `Side.UNKNOWN` is never treated as left or right.
-- `refs` holds the FHIR references the finding came from ("Condition/abc"), for card detail.
-"""
+"""The findings of a patient's record, by clinical kind, and the record that holds them."""
 
 from __future__ import annotations
 
@@ -20,21 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-
-class Side(StrEnum):
-    LEFT = "left"
-    RIGHT = "right"
-    BILATERAL = "bilateral"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a finding came from: FHIR references and a short display for card detail."""
-
-    refs: tuple[str, ...] = ()
-    display: str = ""
-
+from cds_hooks.guideline.findings.basics import Side, Source
 
 # ---------------------------------------------------------------- conditions and diagnoses
 
@@ -354,6 +326,17 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class UnreadableResource:
+    """A resource of the record the mapper skipped: an element the pathway needs from it could
+    not be read, so what it says is unknown. `kinds` are the PatientRecord fields (and, for a
+    diagnosis, the Concept values) it would have filled, read as far as it could be: the cards
+    those kinds feed name it ("Condition/123 could not be read")."""
+
+    ref: str  # "Condition/123"
+    kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PatientRecord:
     """Everything the mapper found in one patient's record."""
 
@@ -372,39 +355,4 @@ class PatientRecord:
     stents: tuple[IliacStent, ...] = ()
     medications_retrieved: bool = False  # a medication list was retrieved (even empty)
     encounter: str | None = None  # the hook's context.encounterId as "Encounter/<id>"
-
-
-# ---------------------------------------------------------------- draft orders (order hooks)
-
-
-class OrderKind(StrEnum):
-    STENT = "stent"
-    IVC_FILTER = "ivc-filter"
-    THROMBOLYSIS = "thrombolysis"  # procedure/service or a thrombolytic medication
-    ANTITHROMBOTIC = "antithrombotic"  # anticoagulant or antiplatelet medication
-    VENOGRAPHY_IVUS = "venography-ivus"
-
-
-class StentSite(StrEnum):
-    ILIAC_FEMORAL = "iliac-femoral"  # iliac/femoral/May-Thurner site, text or PCS code
-    OTHER = "other"  # another site is named (coronary, renal, SFA artery...)
-    UNSPECIFIED = "unspecified"  # no site named
-
-
-@dataclass(frozen=True)
-class DraftOrder:
-    """One draft order of `context.draftOrders`, already classified by the mapper."""
-
-    kind: OrderKind
-    ref: str  # "DeviceRequest/abc" as in the Bundle, matches `selections`
-    resource: dict = field(default_factory=dict, compare=False, hash=False)  # raw R4 JSON
-    side: Side = Side.UNKNOWN
-    stent_site: StentSite = StentSite.UNSPECIFIED
-    diameter_mm: float | None = None
-    length_mm: float | None = None
-    medication: Medication | None = None  # for thrombolytic/antithrombotic orders
-    total_dose_mg: float | None = None  # thrombolytics: alteplase <= 2 mg is catheter clearance
-    reason_text: str = ""  # lower-cased reasonCode/reasonReference text, for indication gating
-    # "dvt", "phlegmasia", "stroke", "mi", "pe", "catheter-occlusion"
-    reason_concepts: tuple[str, ...] = ()
-    display: str = ""
+    unreadable: tuple[UnreadableResource, ...] = ()  # skipped: a needed element was unreadable
