@@ -72,7 +72,7 @@ def run_service(
     if hook == "patient-view":
         recommendations = guideline.evaluate_patient_view(record, as_of=as_of, settings=settings)
     else:
-        orders = _draft_orders(context, data.resources)
+        orders = draft_orders(context, data.resources)
         selections = None
         if hook == "order-select":
             selections = frozenset(str(ref) for ref in context.get("selections") or ())
@@ -90,7 +90,8 @@ def run_service(
     )
 
 
-def _draft_orders(context: Mapping[str, Any], resources: list[Any]) -> list[Any]:
+def draft_orders(context: Mapping[str, Any], resources: list[Any]) -> list[Any]:
+    """The hook's draft orders as findings; `ClinicalInputError` when they are not FHIR R4."""
     bundle = context.get("draftOrders")
     if not isinstance(bundle, Mapping):
         raise ClinicalInputError("context.draftOrders must be a FHIR R4 Bundle")

@@ -18,14 +18,13 @@ from cds_hooks import guideline, service_catalog
 from cds_hooks.explain.findings import patient_json, plain, record_findings
 from cds_hooks.explain.stages import pathway_stages
 from cds_hooks.fetch.patient_data import PatientData
-from cds_hooks.guideline import _selected as is_selected  # the hook's own selection match
-from cds_hooks.guideline import trace
+from cds_hooks.guideline import is_selected, trace
 from cds_hooks.guideline.findings import DraftOrder, OrderKind, PatientRecord
 from cds_hooks.guideline.gate import order_in_scope
 from cds_hooks.guideline.recommendation import Recommendation
 from cds_hooks.guideline.state import PathwayState
 from cds_hooks.guideline.state_derivation import derive_state
-from cds_hooks.pathway import MEDICATION_KEYS, ClinicalInputError, check_settings
+from cds_hooks.pathway import MEDICATION_KEYS, ClinicalInputError, check_settings, draft_orders
 
 # Which draft-order kinds each order recommendation looks at (catalog "Hook" column).
 ORDER_RULE_KINDS: dict[str, frozenset[OrderKind]] = {
@@ -42,16 +41,6 @@ NOT_MET = "its conditions are not met"
 def _hook_ids(hook: str) -> list[str]:
     allowed = guideline.PATIENT_VIEW_IDS if hook == "patient-view" else guideline.ORDER_IDS
     return [rid for rid in guideline.CATALOG_ORDER if rid in allowed]
-
-
-def _draft_orders(context: Mapping[str, Any], resources: list[Any]) -> list[DraftOrder]:
-    bundle = context.get("draftOrders")
-    if not isinstance(bundle, Mapping):
-        raise ClinicalInputError("context.draftOrders must be a FHIR R4 Bundle")
-    try:
-        return fhir_mapping.map_draft_orders(dict(bundle), resources)
-    except fhir_mapping.UnsupportedDraftOrders as exc:
-        raise ClinicalInputError(str(exc) or "draftOrders are not FHIR R4") from exc
 
 
 def _gate_reason(state: PathwayState) -> str | None:
@@ -149,7 +138,7 @@ def explain(
         if service.hook == "patient-view":
             fired = guideline.evaluate_patient_view(record, as_of=as_of, settings=settings)
         else:
-            orders = _draft_orders(context, data.resources)
+            orders = draft_orders(context, data.resources)
             if service.hook == "order-select":
                 selections = frozenset(str(ref) for ref in context.get("selections") or ())
             fired = guideline.evaluate_orders(

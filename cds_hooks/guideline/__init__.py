@@ -50,7 +50,14 @@ from cds_hooks.guideline.stent_selection import (
     nivl_stent_not_indicated,
 )
 
-__all__ = ["CATALOG_ORDER", "ORDER_IDS", "evaluate_orders", "evaluate_patient_view", "finalize"]
+__all__ = [
+    "CATALOG_ORDER",
+    "ORDER_IDS",
+    "evaluate_orders",
+    "evaluate_patient_view",
+    "finalize",
+    "is_selected",
+]
 
 # Catalog order (recommendations.md v2.1): the tie-break within an indicator.
 CATALOG_ORDER: tuple[str, ...] = (
@@ -160,7 +167,7 @@ def evaluate_orders(
     if record.patient.deceased:
         return []
     state = derive_state(record, as_of=as_of, settings=settings)
-    candidates = [o for o in orders if selections is None or _selected(o.ref, selections)]
+    candidates = [o for o in orders if selections is None or is_selected(o.ref, selections)]
     in_scope = [o for o in candidates if order_in_scope(o, state)]
     if not in_scope:
         return []
@@ -188,7 +195,7 @@ def applicable_sources(rec: Recommendation, state: PathwayState) -> Recommendati
     )
 
 
-def _selected(ref: str, selections: frozenset[str]) -> bool:
+def is_selected(ref: str, selections: frozenset[str]) -> bool:
     """Whether a draft order is one of the `selections`. The spec's form is "Type/id"; EHRs
     also send the bare id, or the entry's absolute fullUrl: each still names the same order
     (an unmatched selection would silently drop its card)."""

@@ -27,6 +27,7 @@ from cds_hooks.config import Origin, as_bool, as_number, parse_origin
 from cds_hooks.errors import ApiError
 from cds_hooks.fetch import fhir_client, prefetch, safe_json
 from cds_hooks.fetch.origins import OriginPolicy
+from cds_hooks.fetch.patient_data import PatientData
 from cds_hooks.http import limits, openapi
 from cds_hooks.http.models import (
     CONTEXT_MODELS,
@@ -220,18 +221,27 @@ def _notify_listeners(service_id: str, hook_instance: str, cards: list[dict[str,
             logger.error("card listener %r failed: %s", listener, type(exc).__name__)
 
 
-@blueprint.post("/cds-services/<service_id>", strict_slashes=False)
-def invoke(service_id: str) -> ResponseReturnValue:
+def resolve_call(
+    service_id: str,
+) -> tuple[ServiceDefinition, CdsRequest, dict[str, Any], PatientData]:
+    """The current hook call read as every `/cds-services/{id}` endpoint reads it (the hook and
+    its explanation): the service (404), the validated request and context (400), and the
+    patient data from prefetch or the FHIR server (412)."""
     service = service_catalog.get_service(service_id)
     if service is None:
         raise ApiError(404, f"no CDS service with id {service_id[:100]!r}", "not-found")
     body = _read_json_object()
     cds_request, context = _parse_request(body, service)
     g.hook_instance = cds_request.hookInstance
-
     data = prefetch.resolve(
         current_app._get_current_object(), service, cds_request, context, _fetch_policy()
     )
+    return service, cds_request, context, data
+
+
+@blueprint.post("/cds-services/<service_id>", strict_slashes=False)
+def invoke(service_id: str) -> ResponseReturnValue:
+    service, cds_request, context, data = resolve_call(service_id)
     try:
         cards = pathway.run_service(
             service.id, context, data, as_of=_now(), config=current_app.config

@@ -6,28 +6,19 @@ an explanation is not a served card.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from cds_hooks import explain, pathway, service_catalog
+from cds_hooks import explain, pathway
 from cds_hooks.errors import ApiError
-from cds_hooks.fetch import prefetch
-from cds_hooks.http.api import _fetch_policy, _now, _parse_request, _read_json_object
+from cds_hooks.http.api import _now, resolve_call
 
 blueprint = Blueprint("cds_hooks_explain", __name__)
 
 
 @blueprint.post("/cds-services/<service_id>/explain", strict_slashes=False)
 def explain_call(service_id: str) -> ResponseReturnValue:
-    service = service_catalog.get_service(service_id)
-    if service is None:
-        raise ApiError(404, f"no CDS service with id {service_id[:100]!r}", "not-found")
-    body = _read_json_object()
-    cds_request, context = _parse_request(body, service)
-    g.hook_instance = cds_request.hookInstance
-    data = prefetch.resolve(
-        current_app._get_current_object(), service, cds_request, context, _fetch_policy()
-    )
+    service, _request, context, data = resolve_call(service_id)
     try:
         answer = explain.explain(service.id, context, data, as_of=_now(), config=current_app.config)
     except pathway.ClinicalInputError as exc:
