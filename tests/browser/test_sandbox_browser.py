@@ -138,31 +138,24 @@ def _open_rx(page: Any, sandbox: Sandbox, screen: str, hook: str) -> None:
     page.get_by_text(f"ID: {sandbox.patient_id}").first.wait_for()
 
 
-def test_sandbox_rx_view_renders_the_order_card(sandbox: Sandbox, page: Any) -> None:
-    _open_rx(page, sandbox, "rx-view", "order-select")
-    answer = _service_call(
-        page,
-        "iliac-venous-order-select",
-        lambda: _draft_rivaroxaban(page, treating=False),
-        carrying="rivaroxaban",
-    )
-    screenshot(page, "sandbox-rx-view-no-reason")
-    ids = [card["source"]["topic"]["code"] for card in answer["cards"]]
-    assert ids == [ORDER_CARD]
-    _shows_card(page, answer["cards"][0])
-
-
-def test_sandbox_rx_view_with_a_treating_condition_renders_the_order_card(
-    sandbox: Sandbox, page: Any
+@pytest.mark.parametrize(
+    ("treating", "shot"),
+    [(False, "sandbox-rx-view-no-reason"), (True, "sandbox-rx-view")],
+    ids=["without-reason", "treating-condition"],
+)
+def test_sandbox_rx_view_renders_the_order_card(
+    sandbox: Sandbox, page: Any, treating: bool, shot: str
 ) -> None:
+    """The same order card with or without a Treating condition (whose `reasonCode` the
+    sandbox sends as a single object)."""
     _open_rx(page, sandbox, "rx-view", "order-select")
     answer = _service_call(
         page,
         "iliac-venous-order-select",
-        lambda: _draft_rivaroxaban(page, treating=True),
+        lambda: _draft_rivaroxaban(page, treating=treating),
         carrying="rivaroxaban",
     )
-    screenshot(page, "sandbox-rx-view")
+    screenshot(page, shot)
     ids = [card["source"]["topic"]["code"] for card in answer["cards"]]
     assert ids == [ORDER_CARD]
     _shows_card(page, answer["cards"][0])
